@@ -1,0 +1,1 @@
+"""Base classes every step builds on. Modules here that the container needs import no ``sagemaker``."""

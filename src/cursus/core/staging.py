@@ -1,0 +1,55 @@
+"""Stage a step's code directory: exactly what SageMaker receives as ``source_dir``.
+
+The container code (``dockers/<name>/``) plus the import-light part of ``cursus`` that the
+container validates with (contracts, hyperparameters), plus the full hyperparameters as JSON.
+Nothing is copied by hand into the repository: this is the only place the two sides meet, and
+the builder, ``cursus run-local`` and the tests all stage through it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import cursus
+
+# The part of cursus the containers import. Each module here imports pydantic at most.
+CONTAINER_SAFE_PACKAGES = ("core/base", "steps/contracts", "steps/hyperparams")
+CONTAINER_SAFE_INITS = ("__init__.py", "core/__init__.py", "steps/__init__.py")
+
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
+
+
+def container_source_dir(name: str) -> Path:
+    """Folder of the container code ``dockers/<name>``: inside the installed wheel, else the checkout."""
+    package_root = Path(cursus.__file__).resolve().parent
+    for candidate in (package_root / "_container" / name, package_root.parents[1] / "dockers" / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"container code '{name}' not found in {package_root / '_container'} nor in the source checkout; "
+        "reinstall cursus-lightgbmmt (the wheel ships it under cursus/_container)."
+    )
+
+
+def stage_code_dir(
+    container: str, dest: Path, hyperparameters: dict[str, Any] | None = None,
+    hyperparameters_file: str = "hyperparams/hyperparameters.json",
+) -> Path:
+    """Write the code directory for ``container`` into ``dest`` (emptied first) and return it."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(container_source_dir(container), dest, ignore=_IGNORE)
+    package_root = Path(cursus.__file__).resolve().parent
+    for sub in CONTAINER_SAFE_PACKAGES:
+        shutil.copytree(package_root / sub, dest / "cursus" / sub, ignore=_IGNORE)
+    for init in CONTAINER_SAFE_INITS:
+        shutil.copyfile(package_root / init, dest / "cursus" / init)
+    if hyperparameters is not None:
+        target = dest / hyperparameters_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(hyperparameters, indent=2, sort_keys=True) + "\n")
+    return dest

@@ -1,0 +1,1 @@
+"""The steps this package provides: five parts each (contract, spec, config, hyperparameters, builder)."""

@@ -1,0 +1,40 @@
+"""Contract of ``lightgbmmt_training.py``: every path and env var the training script uses."""
+
+from cursus.core.base.contract_base import TrainingScriptContract
+
+LIGHTGBMMT_TRAINING_CONTRACT = TrainingScriptContract(
+    entry_point="lightgbmmt_training.py",
+    expected_input_paths={
+        # Channels train/, val/ and test/ live below this root (one SageMaker channel each).
+        "input_path": "/opt/ml/input/data",
+        # Optional channel "config": a hyperparameters.json produced upstream; overrides the shipped file.
+        "hyperparameters_s3_uri": "/opt/ml/input/data/config/hyperparameters.json",
+        # Optional channel: pre-computed imputation / risk tables / feature selection (JSON).
+        "model_artifacts_input": "/opt/ml/input/data/model_artifacts_input",
+    },
+    expected_output_paths={
+        "model_output": "/opt/ml/model",
+        "evaluation_output": "/opt/ml/output/data",
+    },
+    required_env_vars=(),
+    optional_env_vars={
+        "USE_PRECOMPUTED_IMPUTATION": "false",
+        "USE_PRECOMPUTED_RISK_TABLES": "false",
+        "USE_PRECOMPUTED_FEATURES": "false",
+    },
+    framework_requirements={
+        "lightgbm": ">=4.3,<5",
+        "pydantic": ">=2.6,<3",
+        "numpy": ">=1.23",
+        "pandas": ">=1.5",
+        "scipy": ">=1.10",
+        "scikit-learn": ">=1.2",
+        "matplotlib": ">=3.6",
+        "pyarrow": ">=12",
+    },
+    description=(
+        "Trains an MT-GBM multi-task booster (shared trees, per-task leaf values) on stock LightGBM: "
+        "loads train/val/test, imputes and risk-maps features fitted on train, trains with fixed, adaptive "
+        "or adaptive_kd task weights, evaluates every task and writes model, metrics, predictions and plots."
+    ),
+)

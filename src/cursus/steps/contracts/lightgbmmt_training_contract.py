@@ -38,3 +38,27 @@ LIGHTGBMMT_TRAINING_CONTRACT = TrainingScriptContract(
         "or adaptive_kd task weights, evaluates every task and writes model, metrics, predictions and plots."
     ),
 )
+
+
+# ----- the metric log line: written by the script, matched by the builder's metric_definitions -----
+# One definition for both sides, so a change to the line cannot break the regexes silently.
+METRIC_LINE_PREFIX = "[mtgbm-metrics]"
+_NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+
+
+def metric_log_line(iteration: int, task_names: list[str], val_auc: list[float], mean_val_auc: float) -> str:
+    """``[mtgbm-metrics] round=12 val_auc_mean=0.912345 val_auc_<task>=0.901234 ...``"""
+    parts = [f"round={iteration}", f"val_auc_mean={mean_val_auc:.6f}"]
+    parts += [f"val_auc_{t}={a:.6f}" for t, a in zip(task_names, val_auc)]
+    return f"{METRIC_LINE_PREFIX} " + " ".join(parts)
+
+
+def metric_definitions(task_names: list[str]) -> list[dict[str, str]]:
+    """SageMaker metric definitions matching :func:`metric_log_line` (mean first, then each task)."""
+    import re
+
+    prefix = re.escape(METRIC_LINE_PREFIX)
+    names = ["mean", *task_names]
+    return [
+        {"Name": f"val_auc_{n}", "Regex": rf"{prefix} .*\bval_auc_{re.escape(n)}={_NUMBER}"} for n in names
+    ]

@@ -1,0 +1,118 @@
+"""Benchmark: batch scoring with MultiTaskPredictor (all 6 tasks) vs plain LightGBM (main task alone), one run.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_predict.py [--rows 1000000 --rounds 100 --threads 2]
+
+Trains a small MT-GBM model and a plain single-task LightGBM of the same size (rounds, leaves) on the
+same preprocessed data, saves the MT model as the training job does (booster + preprocessing
+artifacts) and loads it back through ``MultiTaskPredictor.load``. Then scores ``--rows`` raw rows
+(``make_fraud_data``: 20 numeric features with gaps, 2 string categoricals, 6 tasks) and reports the
+best of ``--repeat`` timings of:
+
+- predictor end to end: ``predictor.predict(df)`` = preprocessing + all K tasks;
+- its two parts: ``transform(df)`` (imputation + risk tables) and ``predict_matrix(X)`` (K tasks);
+- plain LightGBM: ``Booster.predict(X)`` of the main task on the already-preprocessed matrix;
+- K plain LightGBM predictions (the ``task_models/<task>.txt`` files), what a naive predictor costs.
+
+Target (issue 5): the predictor at most 1.5x plain LightGBM's time. Threads: LightGBM's OpenMP
+threads = ``--threads`` (also for the MT model's leaf pass); numpy is single-threaded here.
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "dockers" / "lightgbmmt"))
+sys.path.insert(0, str(REPO / "src"))
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
+    """Smallest wall time over ``repeat`` calls (the least disturbed by other load) and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows to score")
+    parser.add_argument("--train-rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--leaves", type=int, default=31)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before lightgbm loads: one thread count for every predict
+
+    import lightgbm as lgb
+    import numpy as np
+
+    from cursus.sample_data import make_fraud_data
+    from cursus.steps.hyperparams.hyperparameters_lightgbmmt import LightGBMMtModelHyperparameters
+    from mtgbm.booster import lightgbm_params, train
+    from mtgbm.data import label_matrix
+    from mtgbm.predictor import MultiTaskPredictor
+    from mtgbm.preprocessing import Preprocessor
+
+    n_train = args.train_rows
+    df, schema = make_fraud_data(n_train + n_train // 5 + args.rows, seed=11)
+    train_df, val_df, score_df = df.iloc[:n_train], df.iloc[n_train:n_train + n_train // 5], df.iloc[n_train + n_train // 5:]
+    hp = LightGBMMtModelHyperparameters.model_validate(schema.hyperparameters(
+        num_iterations=args.rounds, num_leaves=args.leaves, learning_rate=0.1, num_threads=args.threads, loss_type="adaptive",
+    ))
+    tasks = hp.task_label_names
+    Y, Yv = (label_matrix(d, tasks, s, hp.id_name) for d, s in ((train_df, "train"), (val_df, "val")))
+    pre = Preprocessor.fit(train_df, Y[:, hp.main_task_index], numeric_features=hp.tab_field_list, categorical_features=hp.cat_field_list)
+    X, Xv = pre.transform(train_df), pre.transform(val_df)
+
+    start = time.perf_counter()
+    booster = train(hp, X, Y, Xv, Yv, feature_names=pre.feature_names)
+    mt_train = time.perf_counter() - start
+    params = {**lightgbm_params(hp), "objective": "binary"}
+    plain = lgb.train(params, lgb.Dataset(X, label=Y[:, hp.main_task_index], params=params), num_boost_round=args.rounds)
+    with tempfile.TemporaryDirectory() as tmp:
+        booster.save(Path(tmp))
+        pre.save(Path(tmp))
+        predictor = MultiTaskPredictor.load(tmp)
+        task_models = [lgb.Booster(model_file=str(p)) for p in sorted(Path(tmp, "task_models").glob("*.txt"))]
+    assert predictor.booster.best_iteration == plain.num_trees() == args.rounds, "compare models of equal size"
+
+    n = len(score_df)
+    t_transform, X_score = best_of(args.repeat, lambda: predictor.transform(score_df))
+    t_matrix, _ = best_of(args.repeat, lambda: predictor.predict_matrix(X_score))
+    t_end_to_end, probs = best_of(args.repeat, lambda: predictor.predict(score_df))
+    t_plain, plain_prob = best_of(args.repeat, lambda: plain.predict(X_score))
+    t_k_plain, _ = best_of(args.repeat, lambda: [m.predict(X_score) for m in task_models])
+
+    print(f"scored {n:,} rows x {len(pre.feature_names)} features, {len(tasks)} tasks, {args.rounds} trees of "
+          f"{args.leaves} leaves; LightGBM {lgb.__version__}, {args.threads} OpenMP thread(s), "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}; best of {args.repeat} (MT training took {mt_train:.1f} s)")
+    rows = [
+        ("plain LightGBM, main task only (preprocessed X)", t_plain),
+        ("MultiTaskPredictor.predict(df), all tasks", t_end_to_end),
+        ("  transform(df): imputation + risk tables", t_transform),
+        ("  predict_matrix(X): one leaf pass, K tasks", t_matrix),
+        (f"{len(tasks)} plain LightGBM predicts (task_models/*.txt)", t_k_plain),
+    ]
+    for label, seconds in rows:
+        print(f"{label:<52} {seconds:7.3f} s  {n / seconds / 1e6:6.2f} M rows/s  {seconds / t_plain:5.2f}x plain")
+    ratio = t_end_to_end / t_plain
+    print(f"predictor / plain LightGBM = {ratio:.2f}x (target <= 1.5x): {'met' if ratio <= 1.5 else 'MISSED'}; "
+          f"model part alone {t_matrix / t_plain:.2f}x")
+    main_col = f"{predictor.main_task}_prob"
+    print(f"sanity: mean main-task probability MT {probs[main_col].mean():.4f}, plain {np.mean(plain_prob):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""MultiTaskPredictor on a model freshly trained by the real training script."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_predictor_fixture import trained_model
+
+from mtgbm.errors import MTGBMInputError
+from mtgbm.evaluation import read_split_archive
+from mtgbm.predictor import MultiTaskPredictor
+
+
+@pytest.fixture(scope="module")
+def model():
+    return trained_model()
+
+
+@pytest.fixture(scope="module")
+def predictor(model):
+    return MultiTaskPredictor.load(model.model_dir)
+
+
+@pytest.fixture(scope="module")
+def test_rows(model):
+    return model.split("test")
+
+
+def test_reproduces_the_training_jobs_test_predictions_exactly(model, predictor, test_rows):
+    job_predictions, _ = read_split_archive(model.output_dir / "test.tar.gz")
+    ours = predictor.predict(test_rows)
+    assert job_predictions[model.id_name].tolist() == test_rows[model.id_name].tolist()
+    for task in model.task_names:
+        np.testing.assert_array_equal(ours[f"{task}_prob"].to_numpy(np.float64), job_predictions[f"{task}_prob"].to_numpy())
+
+
+def test_one_probability_column_per_task_main_task_first(model, predictor, test_rows):
+    out = predictor.predict(test_rows.head(7))
+    assert predictor.task_names[0] == predictor.main_task == "is_fraud"
+    assert list(out.columns) == [f"{t}_prob" for t in predictor.task_names]
+    assert sorted(predictor.task_names) == sorted(model.task_names)
+    assert out.index.equals(test_rows.head(7).index)
+    assert ((out.to_numpy() > 0) & (out.to_numpy() < 1)).all()
+    np.testing.assert_array_equal(predictor.predict_proba(test_rows.head(7)), out.to_numpy())
+
+
+def test_loads_the_archive_and_a_folder_holding_it(model, predictor, test_rows, tmp_path):
+    archive = model.archive(tmp_path / "model.tar.gz")
+    expected = predictor.predict(test_rows)
+    pd.testing.assert_frame_equal(MultiTaskPredictor.load(archive).predict(test_rows), expected)
+    pd.testing.assert_frame_equal(MultiTaskPredictor.load(tmp_path).predict(test_rows), expected)  # a processing input
+    assert MultiTaskPredictor.load(archive).hyperparameters["id_name"] == model.id_name
+
+
+def test_extra_columns_and_column_order_do_not_matter(predictor, test_rows):
+    shuffled = test_rows.sample(frac=1.0, axis=1, random_state=0).assign(unrelated="x", another=1.5)
+    pd.testing.assert_frame_equal(predictor.predict(shuffled), predictor.predict(test_rows))
+
+
+def test_unseen_category_gets_the_default_risk_like_a_missing_one(predictor, test_rows):
+    rows = test_rows.head(20)
+    unseen = predictor.predict(rows.assign(payment_type="never-seen-before"))
+    missing = predictor.predict(rows.assign(payment_type=None))
+    pd.testing.assert_frame_equal(unseen, missing)
+    assert not unseen.equals(predictor.predict(rows))
+
+
+def test_missing_feature_column_is_named(predictor, test_rows):
+    with pytest.raises(MTGBMInputError, match=r"missing feature column\(s\) \['num_03', 'country'\]"):
+        predictor.predict(test_rows.drop(columns=["num_03", "country"]))
+
+
+def test_not_a_model_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(MTGBMInputError, match="feature_columns.txt is missing .*notes.txt"):
+        MultiTaskPredictor.load(tmp_path)
+    with pytest.raises(MTGBMInputError, match="not a tar archive"):
+        MultiTaskPredictor.load(tmp_path / "notes.txt")
+
+
+def test_archive_member_escaping_the_folder_is_refused(tmp_path):
+    with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("../evil.txt")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"evil"))
+    with pytest.raises(MTGBMInputError, match=r"'\.\./evil\.txt' is a link or points outside"):
+        MultiTaskPredictor.load(tmp_path / "model.tar.gz")
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_files_of_two_training_runs_are_refused(model, tmp_path):
+    mixed = tmp_path / "model"
+    shutil.copytree(model.model_dir, mixed)
+    lines = (mixed / "feature_columns.txt").read_text().replace(",num_00", ",TMP").replace(",num_01", ",num_00")
+    (mixed / "feature_columns.txt").write_text(lines.replace(",TMP", ",num_01"))
+    with pytest.raises(MTGBMInputError, match="mixes files of different training runs"):
+        MultiTaskPredictor.load(mixed)

@@ -1,0 +1,65 @@
+"""The ``cursus`` commands as a user runs them (subprocesses), including their error output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
+
+PY = sys.executable
+CURSUS = str(Path(PY).parent / "cursus")
+# A clean environment: no AWS credentials at all, so an offline compile cannot lean on them.
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"SAGEMAKER_SUPPRESS_V2_WARNING": "1"}
+
+
+def _cursus(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed console script (what ``pip install`` puts on PATH)."""
+    return subprocess.run([CURSUS, *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=120)
+
+
+def test_steps_lists_the_registry_without_importing_sagemaker():
+    code = "import sys; from cursus.cli import main; main(['steps', '-v']); print('sagemaker' in sys.modules)"
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, timeout=60).stdout
+    assert "LightGBMMTTraining" in out and "Training" in out and "LightGBMMTTrainingConfig" in out
+    assert out.strip().endswith("False")
+
+
+def test_registry_and_hyperparameters_import_light():
+    code = ("import sys, time; t = time.time(); import cursus.registry, cursus.steps.hyperparams, cursus.steps.specs, "
+            "cursus.api; print(round(time.time() - t, 2), 'sagemaker' in sys.modules)")
+    seconds, loaded = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, timeout=60).stdout.split()
+    assert loaded == "False" and float(seconds) < 2
+
+
+def test_offline_compile_writes_definition_and_code_package(tmp_path):
+    out = tmp_path / "pipeline.json"
+    result = _cursus("compile", str(EXAMPLES / "lightgbmmt_dag.json"), "--config", str(EXAMPLES / "lightgbmmt_config.json"),
+                     "--output", str(out), "--offline")
+    assert result.returncode == 0, result.stderr
+    definition = json.loads(out.read_text())
+    assert [s["Name"] for s in definition["Steps"]] == [TRAINING_NODE]
+    code_uri = json.loads(definition["Steps"][0]["Arguments"]["HyperParameters"]["sagemaker_submit_directory"])
+    local = tmp_path / "pipeline.json.code" / code_uri.removeprefix("s3://")
+    assert local.is_file()
+    assert f"aws s3 cp {local} {code_uri}" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_errors_are_one_readable_message_and_nonzero_exit(tmp_path):
+    config = example_config()
+    training_section(config)["training_instance_type"] = "ml.m5.4xlage"
+    result = _cursus("compile", str(EXAMPLES / "lightgbmmt_dag.json"), "--config", str(write_config(tmp_path, config)),
+                     "--output", str(tmp_path / "p.json"), "--offline")
+    assert result.returncode == 2
+    assert result.stderr.startswith("cursus compile: error: config of node 'LightGBMMTTraining_training'")
+    assert "did you mean ml.m5.4xlarge" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "p.json").exists()
+
+    (tmp_path / "cyclic.json").write_text(json.dumps({"nodes": ["a", "b"], "edges": [["a", "b"], ["b", "a"]]}))
+    result = _cursus("compile", str(tmp_path / "cyclic.json"), "--config", str(EXAMPLES / "lightgbmmt_config.json"),
+                     "--output", str(tmp_path / "p.json"), "--offline")
+    assert result.returncode == 2 and "cycle: a -> b -> a" in result.stderr and "Traceback" not in result.stderr

@@ -11,7 +11,13 @@ best of ``--repeat`` timings of:
 - predictor end to end: ``predictor.predict(df)`` = preprocessing + all K tasks;
 - its two parts: ``transform(df)`` (imputation + risk tables) and ``predict_matrix(X)`` (K tasks);
 - plain LightGBM: ``Booster.predict(X)`` of the main task on the already-preprocessed matrix;
-- K plain LightGBM predictions (the ``task_models/<task>.txt`` files), what a naive predictor costs.
+- K plain LightGBM predictions (the ``task_models/<task>.txt`` files), what a naive predictor costs;
+- a prototype of a faster accumulation for ``MultiTaskBooster.predict`` (:func:`blocked_raw_scores`):
+  the same leaf pass and the same per-element order of additions (so bit-identical, checked here),
+  but summed in row blocks that stay in cache instead of one pass over the whole chunk per tree.
+
+Every variant runs once per repetition, interleaved, and the best time counts: on a shared machine
+that is the least disturbed measurement.
 
 Target (issue 5): the predictor at most 1.5x plain LightGBM's time. Threads: LightGBM's OpenMP
 threads = ``--threads`` (also for the MT model's leaf pass); numpy is single-threaded here.
@@ -33,14 +39,44 @@ sys.path.insert(0, str(REPO / "dockers" / "lightgbmmt"))
 sys.path.insert(0, str(REPO / "src"))
 
 
-def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
-    """Smallest wall time over ``repeat`` calls (the least disturbed by other load) and the last result."""
-    times, result = [], None
+def best_times(repeat: int, variants: dict[str, Callable[[], object]]) -> tuple[dict[str, float], dict[str, object]]:
+    """Smallest wall time of each variant over ``repeat`` interleaved rounds, and each one's last result."""
+    best = {name: float("inf") for name in variants}
+    results: dict[str, object] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best, results
+
+
+def blocked_raw_scores(booster, X, rows_per_leaf_pass: int = 131_072, rows_per_block: int = 4096):
+    """Raw scores as ``MultiTaskBooster.predict(raw_score=True)``, accumulated block by block.
+
+    One ``pred_leaf`` pass per chunk; then, per block of rows small enough to stay in cache, add
+    tree after tree each row's leaf values (all tasks at once): the same additions in the same
+    order as the booster, without streaming the whole chunk's scores through memory once per tree.
+    """
+    import numpy as np
+
+    n_trees = booster.best_iteration
+    values = np.vstack(booster.leaf_values[:n_trees])
+    offsets = np.cumsum([0] + [v.shape[0] for v in booster.leaf_values[:n_trees - 1]]).astype(np.int32)
+    out = np.empty((X.shape[0], len(booster.task_names)))
+    out[:] = np.asarray(booster.init_scores)
+    buffer = np.empty((rows_per_block, values.shape[1]))
+    for lo in range(0, X.shape[0], rows_per_leaf_pass):
+        leaves = booster.structure.predict(X[lo:lo + rows_per_leaf_pass], num_iteration=n_trees, pred_leaf=True,
+                                           validate_features=False)
+        leaves += offsets  # row of leaf ids per tree -> row of indexes into ``values``
+        for b0 in range(0, leaves.shape[0], rows_per_block):
+            block, ids = out[lo + b0:lo + b0 + rows_per_block], leaves[b0:b0 + rows_per_block]
+            tmp = buffer[:len(ids)]
+            for t in range(n_trees):
+                np.take(values, ids[:, t], axis=0, out=tmp)
+                block += tmp
+    return out
 
 
 def main() -> int:
@@ -88,29 +124,38 @@ def main() -> int:
     assert predictor.booster.best_iteration == plain.num_trees() == args.rounds, "compare models of equal size"
 
     n = len(score_df)
-    t_transform, X_score = best_of(args.repeat, lambda: predictor.transform(score_df))
-    t_matrix, _ = best_of(args.repeat, lambda: predictor.predict_matrix(X_score))
-    t_end_to_end, probs = best_of(args.repeat, lambda: predictor.predict(score_df))
-    t_plain, plain_prob = best_of(args.repeat, lambda: plain.predict(X_score))
-    t_k_plain, _ = best_of(args.repeat, lambda: [m.predict(X_score) for m in task_models])
+    X_score = predictor.transform(score_df)
+    t, out = best_times(args.repeat, {
+        "plain": lambda: plain.predict(X_score),
+        "end_to_end": lambda: predictor.predict(score_df),
+        "transform": lambda: predictor.transform(score_df),
+        "matrix": lambda: predictor.predict_matrix(X_score),
+        "k_plain": lambda: [m.predict(X_score) for m in task_models],
+        "booster_raw": lambda: predictor.booster.predict(X_score, raw_score=True),
+        "blocked_raw": lambda: blocked_raw_scores(predictor.booster, X_score),
+    })
+    identical = np.array_equal(out["blocked_raw"], out["booster_raw"])
 
     print(f"scored {n:,} rows x {len(pre.feature_names)} features, {len(tasks)} tasks, {args.rounds} trees of "
           f"{args.leaves} leaves; LightGBM {lgb.__version__}, {args.threads} OpenMP thread(s), "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}; best of {args.repeat} (MT training took {mt_train:.1f} s)")
     rows = [
-        ("plain LightGBM, main task only (preprocessed X)", t_plain),
-        ("MultiTaskPredictor.predict(df), all tasks", t_end_to_end),
-        ("  transform(df): imputation + risk tables", t_transform),
-        ("  predict_matrix(X): one leaf pass, K tasks", t_matrix),
-        (f"{len(tasks)} plain LightGBM predicts (task_models/*.txt)", t_k_plain),
+        ("plain LightGBM, main task only (preprocessed X)", "plain"),
+        ("MultiTaskPredictor.predict(df), all tasks", "end_to_end"),
+        ("  transform(df): imputation + risk tables", "transform"),
+        ("  predict_matrix(X): one leaf pass, K tasks", "matrix"),
+        (f"{len(tasks)} plain LightGBM predicts (task_models/*.txt)", "k_plain"),
+        ("booster.predict(X, raw_score=True)", "booster_raw"),
+        (f"prototype blocked accumulation (bit-identical: {identical})", "blocked_raw"),
     ]
-    for label, seconds in rows:
-        print(f"{label:<52} {seconds:7.3f} s  {n / seconds / 1e6:6.2f} M rows/s  {seconds / t_plain:5.2f}x plain")
-    ratio = t_end_to_end / t_plain
+    for label, key in rows:
+        print(f"{label:<58} {t[key]:7.3f} s  {n / t[key] / 1e6:6.2f} M rows/s  {t[key] / t['plain']:5.2f}x plain")
+    ratio = t["end_to_end"] / t["plain"]
     print(f"predictor / plain LightGBM = {ratio:.2f}x (target <= 1.5x): {'met' if ratio <= 1.5 else 'MISSED'}; "
-          f"model part alone {t_matrix / t_plain:.2f}x")
+          f"model part alone {t['matrix'] / t['plain']:.2f}x; with the prototype accumulation the model part would be "
+          f"{(t['matrix'] - t['booster_raw'] + t['blocked_raw']) / t['plain']:.2f}x")
     main_col = f"{predictor.main_task}_prob"
-    print(f"sanity: mean main-task probability MT {probs[main_col].mean():.4f}, plain {np.mean(plain_prob):.4f}")
+    print(f"sanity: mean main-task probability MT {out['end_to_end'][main_col].mean():.4f}, plain {np.mean(out['plain']):.4f}")
     return 0
 
 

@@ -43,6 +43,7 @@ def test_valid_hyperparameters_round_trip_through_json():
         (dict(num_leafs=63), "num_leafs: unknown key"),
         (dict(loss_cache_predictions=True), "'loss_cache_predictions' is no longer a hyperparameter"),
         (dict(num_tasks=4), "num_tasks=4 but task_label_names has 3 entries"),
+        (dict(loss_type="fixed", loss_weight_method="sqrt"), "only applies to the adaptive losses"),
     ],
 )
 def test_bad_hyperparameters_name_the_problem(overrides, expected):

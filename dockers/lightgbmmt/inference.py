@@ -8,6 +8,9 @@ The serving toolkit of the framework image calls them in this order for every re
     response = output_fn(prediction, accept)          # (body, content type)
 
 Scoring goes through :class:`mtgbm.predictor.MultiTaskPredictor`, the same code the evaluation step uses.
+Deploy with the SKLearn framework image the training step used, this file as ``entry_point`` and the
+container code (``dockers/lightgbmmt``, which carries ``requirements.txt``) as ``source_dir``; the
+model is the training step's model.tar.gz.
 
 Requests
     ``text/csv`` (headerless, the SageMaker convention that batch transform relies on): one row per
@@ -40,7 +43,6 @@ import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `mtgbm` ships next to this file
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before lightgbm loads: busy-waiting threads stall workers
@@ -100,17 +102,15 @@ def model_fn(model_dir: str) -> MultiTaskPredictor:
 def input_fn(request_body: str | bytes, content_type: str | None) -> Payload:
     """Decode a CSV or JSON body; the model gives the columns their names in :func:`predict_fn`."""
     media = MediaType.parse(content_type or CSV)
+    if media.mime not in (CSV, JSON):
+        raise RequestError(
+            f"content type '{content_type}' is not supported; send {CSV} (headerless, or with '; header=present') "
+            f"or {JSON}", HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        )
     text = _text(request_body)
     if not text.strip():
         raise RequestError("the request body is empty; send at least one row")
-    if media.mime == CSV:
-        return _decode_csv(text, media.header)
-    if media.mime == JSON:
-        return _decode_json(text)
-    raise RequestError(
-        f"content type '{content_type}' is not supported; send {CSV} (headerless, or with '; header=present') "
-        f"or {JSON}", HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-    )
+    return _decode_csv(text, media.header) if media.mime == CSV else _decode_json(text)
 
 
 def predict_fn(data: Payload, model: MultiTaskPredictor) -> pd.DataFrame:
@@ -158,7 +158,7 @@ def _decode_csv(text: str, header: bool) -> Payload:
         raise RequestError("CSV with header=present has a header line but no data rows; add rows below the header")
     # pandas parses the values exactly as the training job parsed its CSV files (same types per column).
     frame = pd.read_csv(io.StringIO(text), header=0 if header else None, skip_blank_lines=False,
-                        nrows=len(rows) - header, low_memory=False)
+                        nrows=len(rows) - int(header), low_memory=False)
     return Payload(frame, named=header)
 
 

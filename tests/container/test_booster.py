@@ -295,7 +295,6 @@ def test_bad_inputs_raise_clear_errors(data, case, match):
     [
         ({"early_stopping_rounds": 5}, "early_stopping_rounds=5 needs validation data"),
         ({"loss_type": "adaptive_kd"}, "adaptive_kd' watches validation AUC"),
-        ({"loss_type": "fixed", "loss_weight_method": "sqrt"}, "only applies to the adaptive losses"),
     ],
 )
 def test_settings_that_need_missing_inputs(data, overrides, match):

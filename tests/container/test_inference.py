@@ -114,7 +114,7 @@ BAD_REQUESTS = {
     "json missing feature": (
         lambda m, r: json.dumps({"instances": [{"num_00": 1.0}]}), "application/json", None, 400, r"missing feature column\(s\) \['num_01'"),
     "not utf-8": (lambda m, r: b"\xff\xfe1,2", "text/csv; charset=latin-1", None, 400, "not UTF-8"),
-    "content type": (lambda m, r: "a b c", "application/x-npy", None, 415, "content type 'application/x-npy' is not supported"),
+    "content type": (lambda m, r: b"\x93NUMPY\xff", "application/x-npy", None, 415, "content type 'application/x-npy' is not supported"),
     "accept type": (lambda m, r: _csv(m, r), "text/csv", "application/x-protobuf", 406, "accept type 'application/x-protobuf'"),
 }
 

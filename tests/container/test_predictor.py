@@ -31,9 +31,12 @@ def test_rows(model):
     return model.split("test")
 
 
-def test_reproduces_the_training_jobs_test_predictions_exactly(model, predictor, test_rows):
+@pytest.mark.parametrize("categorical_handling", ["risk_table", "native"])
+def test_reproduces_the_training_jobs_test_predictions_exactly(categorical_handling):
+    model = trained_model(categorical_handling)
+    test_rows = model.split("test")
     job_predictions, _ = read_split_archive(model.output_dir / "test.tar.gz")
-    ours = predictor.predict(test_rows)
+    ours = MultiTaskPredictor.load(model.model_dir).predict(test_rows)
     assert job_predictions[model.id_name].tolist() == test_rows[model.id_name].tolist()
     for task in model.task_names:
         np.testing.assert_array_equal(ours[f"{task}_prob"].to_numpy(np.float64), job_predictions[f"{task}_prob"].to_numpy())
@@ -62,10 +65,16 @@ def test_extra_columns_and_column_order_do_not_matter(predictor, test_rows):
     pd.testing.assert_frame_equal(predictor.predict(shuffled), predictor.predict(test_rows))
 
 
-def test_unseen_category_gets_the_default_risk_like_a_missing_one(predictor, test_rows):
-    rows = test_rows.head(20)
-    unseen = predictor.predict(rows.assign(payment_type="never-seen-before"))
-    missing = predictor.predict(rows.assign(payment_type=None))
+@pytest.mark.parametrize("categorical_handling", ["risk_table", "native"])
+def test_unseen_category_is_treated_like_a_missing_one(categorical_handling):
+    """risk_table: the default risk; native: LightGBM's missing branch."""
+    model = trained_model(categorical_handling)
+    predictor, rows = MultiTaskPredictor.load(model.model_dir), model.split("test").head(200)
+    splits = dict(zip(predictor.feature_names, predictor.booster.feature_importance("split")[predictor.main_task]))
+    column = max(predictor.preprocessor.categorical_features, key=splits.get)
+    assert splits[column] > 0, "the model must use a categorical feature for this test to mean anything"
+    unseen = predictor.predict(rows.assign(**{column: "never-seen-before"}))
+    missing = predictor.predict(rows.assign(**{column: None}))
     pd.testing.assert_frame_equal(unseen, missing)
     assert not unseen.equals(predictor.predict(rows))
 
@@ -77,7 +86,7 @@ def test_missing_feature_column_is_named(predictor, test_rows):
 
 def test_not_a_model_directory(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(MTGBMInputError, match="feature_columns.txt is missing .*notes.txt"):
+    with pytest.raises(MTGBMInputError, match=r"mtgbm_model.json and feature_columns.txt missing \(found \['notes.txt'\]\)"):
         MultiTaskPredictor.load(tmp_path)
     with pytest.raises(MTGBMInputError, match="not a tar archive"):
         MultiTaskPredictor.load(tmp_path / "notes.txt")

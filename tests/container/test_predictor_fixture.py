@@ -45,10 +45,13 @@ class TrainedModel:
 
 
 @lru_cache(maxsize=None)
-def trained_model() -> TrainedModel:
+def trained_model(categorical_handling: str = "risk_table") -> TrainedModel:
+    """The model of a real training job; ``categorical_handling="native"`` for LightGBM categoricals."""
     root = Path(tempfile.mkdtemp(prefix="mtgbm-model-tests-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    schema = write_sample_splits(root / "data", n_rows=N_ROWS, seed=3, **HYPERPARAMETERS)
+    schema = write_sample_splits(
+        root / "data", n_rows=N_ROWS, seed=3, categorical_handling=categorical_handling, **HYPERPARAMETERS
+    )
     job = prepare_local_job("LightGBMMTTraining", root / "data", root / "work")
     if job.run(echo=False) != 0:
         raise RuntimeError(f"training failed: {job.failure_reason()}\n{job.log_file.read_text()[-4000:]}")

@@ -22,6 +22,8 @@ from cursus.registry import STEP_REGISTRY, StepInfo, register_step, unregister_s
 from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT as CONTRACT
 from cursus.steps.specs.lightgbmmt_model_eval_spec import LIGHTGBMMT_MODEL_EVAL_SPEC
 
+pytestmark = pytest.mark.filterwarnings("ignore:Running within a PipelineSession")
+
 EVAL_NODE = "LightGBMMTModelEval_eval"
 EVAL_DATA = "s3://my-cursus-bucket/data/fraud/holdout"
 MODEL_REFERENCE = {"Get": f"Steps.{TRAINING_NODE}.ModelArtifacts.S3ModelArtifacts"}
@@ -198,3 +200,12 @@ def test_contract_spec_and_script_agree():
     check_contract_spec(LIGHTGBMMT_MODEL_EVAL_SPEC)
     check_contract_script(CONTRACT, REPO / "dockers" / "lightgbmmt")
     assert LIGHTGBMMT_MODEL_EVAL_SPEC.script_contract is CONTRACT
+
+
+def test_the_request_check_catches_a_broken_request(definition):
+    args = json.loads(json.dumps(eval_arguments(definition)))
+    del args["RoleArn"]
+    args["ProcessingResources"]["ClusterConfig"]["InstanceType"] = "ml.m5.huge"
+    args["ProcessingInputs"][0]["S3Input"]["LocalPath"] = "/tmp/model"
+    problems = "\n".join(create_processing_job_problems(args))
+    assert "RoleArn" in problems and "unknown instance type" in problems and "/tmp/model" in problems

@@ -24,6 +24,7 @@ from typing import Any, Callable, Sequence
 
 import lightgbm as lgb
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import checkpoint as ckpt
 from . import model_io
@@ -45,7 +46,7 @@ from .weighting import GradientAggregator, KnowledgeDistillation, make_weighting
 log = logging.getLogger(__name__)
 
 # pred_leaf matrices are chunked to about this many cells (int32) when predicting.
-_PREDICT_CHUNK_CELLS = 1 << 24
+_PREDICT_CHUNK_CELLS = 1 << 21
 
 
 @dataclass
@@ -542,95 +543,98 @@ def train(
     # A checkpoint written when training stopped (early stopping, no split) is a finished run.
     start = total if state.stop_reason else state.rounds_done
     clock0 = time.perf_counter() - (state.elapsed_seconds[-1] if state.elapsed_seconds else 0.0)
-    for it in range(start + 1, total + 1):
-        # 1-2. probabilities, gradients, weights, aggregated (G, H)
-        _sigmoid_into(F, P, eps)
-        np.subtract(P, labels, out=g)
-        np.multiply(P, P, out=h)
-        np.subtract(P, h, out=h)
-        w = weighting.weights(it, P)
-        G, H = aggregate(g, h, w, weighting.zscore)
-        mask64 = None
-        if bagger.active:
-            mask32, mask64 = bagger.masks(it)
-            G *= mask32
-            H *= mask32
-        if hp.feature_fraction < 1.0:
-            booster.reset_parameter({"feature_fraction_seed": feature_fraction_seed(hp.seed, it)})
+    # OpenBLAS worker threads spin after each of our small matrix-vector products and steal the cores
+    # LightGBM's OpenMP threads grow the tree on (measured: tree growth 1.6x slower, aggregation 4x).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for it in range(start + 1, total + 1):
+            # 1-2. probabilities, gradients, weights, aggregated (G, H)
+            _sigmoid_into(F, P, eps)
+            np.subtract(P, labels, out=g)
+            np.multiply(P, P, out=h)
+            np.subtract(P, h, out=h)
+            w = weighting.weights(it, P)
+            G, H = aggregate(g, h, w, weighting.zscore)
+            mask64 = None
+            if bagger.active:
+                mask32, mask64 = bagger.masks(it)
+                G *= mask32
+                H *= mask32
+            if hp.feature_fraction < 1.0:
+                booster.reset_parameter({"feature_fraction_seed": feature_fraction_seed(hp.seed, it)})
 
-        # 3. one shared tree
-        tree_index = len(tree_values)
-        finished = boost_one_round(booster, G, H)
-        if finished:
-            if booster.num_trees() > tree_index:  # LightGBM keeps a constant first tree
-                raise MTGBMInputError(
-                    f"LightGBM found no split in round 1 (min_data_in_leaf={hp.min_data_in_leaf}, "
-                    f"min_sum_hessian_in_leaf={hp.min_sum_hessian_in_leaf}, min_gain_to_split={hp.min_gain_to_split}); "
-                    "relax these or check that the features vary."
-                )
-            state.stop_reason = f"no split possible in round {it}"
-            log.info("stopping: %s", state.stop_reason)
-            break
+            # 3. one shared tree
+            tree_index = len(tree_values)
+            finished = boost_one_round(booster, G, H)
+            if finished:
+                if booster.num_trees() > tree_index:  # LightGBM keeps a constant first tree
+                    raise MTGBMInputError(
+                        f"LightGBM found no split in round 1 (min_data_in_leaf={hp.min_data_in_leaf}, "
+                        f"min_sum_hessian_in_leaf={hp.min_sum_hessian_in_leaf}, min_gain_to_split={hp.min_gain_to_split}); "
+                        "relax these or check that the features vary."
+                    )
+                state.stop_reason = f"no split possible in round {it}"
+                log.info("stopping: %s", state.stop_reason)
+                break
 
-        # 4. leaves and per-task leaf values
-        lgb_values = tree_leaf_values(booster, tree_index)
-        leaf, how = train_leaves(tree_index, lgb_values)
-        sums = leaf_sums(leaf, lgb_values.shape[0], GH, mask64)
-        values = leaf_values_from_sums(sums[:, :K], sums[:, K:], hp.learning_rate, hp.lambda_l2, hp.max_delta_step)
-        tree_values.append(values)
-        tree_sums.append(sums)
+            # 4. leaves and per-task leaf values
+            lgb_values = tree_leaf_values(booster, tree_index)
+            leaf, how = train_leaves(tree_index, lgb_values)
+            sums = leaf_sums(leaf, lgb_values.shape[0], GH, mask64)
+            values = leaf_values_from_sums(sums[:, :K], sums[:, K:], hp.learning_rate, hp.lambda_l2, hp.max_delta_step)
+            tree_values.append(values)
+            tree_sums.append(sums)
 
-        # 5. scores
-        np.take(values, leaf, axis=0, out=gathered)
-        F += gathered
-        val_auc = None
-        if has_val:
-            vleaf, _ = val_leaves(tree_index, lgb_values)
-            Fv += values[vleaf]
-            val_auc = val_auc_of(Fv)
+            # 5. scores
+            np.take(values, leaf, axis=0, out=gathered)
+            F += gathered
+            val_auc = None
+            if has_val:
+                vleaf, _ = val_leaves(tree_index, lgb_values)
+                Fv += values[vleaf]
+                val_auc = val_auc_of(Fv)
 
-        # 6. metrics, distillation, best round, history, callbacks, checkpoint
-        train_auc = train_auc_of(F[sample]) if (it % state.train_auc_every == 0 or it == total) else None
-        events: list[dict[str, Any]] = []
-        if kd is not None:
-            events = kd.observe(it, val_auc, F, labels, eps)
-            state.kd_events.extend(events)
-            if any(e["task"] == tasks[main] for e in events):
-                weighting.set_main_labels(labels[:, main])
-        if has_val:
-            metric = _early_stopping_metric(hp, val_auc)
-            if state.best_score is None or metric > state.best_score:
-                state.best_score, state.best_iteration = metric, it
-        else:
-            state.best_iteration = it
-        elapsed = time.perf_counter() - clock0
-        state.record(it, elapsed, w.tolist(), train_auc, val_auc, how)
-        info = RoundInfo(
-            iteration=it,
-            total=total,
-            elapsed_seconds=elapsed,
-            val_auc=val_auc,
-            mean_val_auc=float(np.mean(val_auc)) if val_auc is not None else None,
-            weights=w.tolist(),
-            best_iteration=state.best_iteration,
-            best_score=state.best_score,
-            train_auc=train_auc,
-            kd_events=events,
-        )
-        for callback in callbacks:
-            callback(info)
-        stop = hp.early_stopping_rounds is not None and it - state.best_iteration >= hp.early_stopping_rounds
-        if stop:
-            state.stopped_early = True
-            state.stop_reason = (
-                f"early stopping: no {hp.early_stopping_metric} gain for {hp.early_stopping_rounds} rounds "
-                f"(best round {state.best_iteration})"
+            # 6. metrics, distillation, best round, history, callbacks, checkpoint
+            train_auc = train_auc_of(F[sample]) if (it % state.train_auc_every == 0 or it == total) else None
+            events: list[dict[str, Any]] = []
+            if kd is not None:
+                events = kd.observe(it, val_auc, F, labels, eps)
+                state.kd_events.extend(events)
+                if any(e["task"] == tasks[main] for e in events):
+                    weighting.set_main_labels(labels[:, main])
+            if has_val:
+                metric = _early_stopping_metric(hp, val_auc)
+                if state.best_score is None or metric > state.best_score:
+                    state.best_score, state.best_iteration = metric, it
+            else:
+                state.best_iteration = it
+            elapsed = time.perf_counter() - clock0
+            state.record(it, elapsed, w.tolist(), train_auc, val_auc, how)
+            info = RoundInfo(
+                iteration=it,
+                total=total,
+                elapsed_seconds=elapsed,
+                val_auc=val_auc,
+                mean_val_auc=float(np.mean(val_auc)) if val_auc is not None else None,
+                weights=w.tolist(),
+                best_iteration=state.best_iteration,
+                best_score=state.best_score,
+                train_auc=train_auc,
+                kd_events=events,
             )
-        if checkpoint_dir is not None and (it % hp.checkpoint_frequency == 0 or stop or it == total):
-            _write_checkpoint(checkpoint_dir, fp, booster, tree_values, tree_sums, F, Fv, labels, state, weighting, kd)
-        if stop:
-            log.info("%s", state.stop_reason)
-            break
+            for callback in callbacks:
+                callback(info)
+            stop = hp.early_stopping_rounds is not None and it - state.best_iteration >= hp.early_stopping_rounds
+            if stop:
+                state.stopped_early = True
+                state.stop_reason = (
+                    f"early stopping: no {hp.early_stopping_metric} gain for {hp.early_stopping_rounds} rounds "
+                    f"(best round {state.best_iteration})"
+                )
+            if checkpoint_dir is not None and (it % hp.checkpoint_frequency == 0 or stop or it == total):
+                _write_checkpoint(checkpoint_dir, fp, booster, tree_values, tree_sums, F, Fv, labels, state, weighting, kd)
+            if stop:
+                log.info("%s", state.stop_reason)
+                break
 
     # The structure booster carries the main task's values: on its own it is the main task's model,
     # and it is byte-identical to the one a save/load round trip gives back.

@@ -44,7 +44,7 @@ def write_checkpoint(directory: Path, meta: dict[str, Any], model_text: str, arr
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / CHECKPOINT_FILE
-    tmp = directory / f".{CHECKPOINT_FILE}.tmp-{os.getpid()}"
+    tmp = directory / f".{CHECKPOINT_FILE}.tmp"  # one writer per job; a killed write's leftover is overwritten
     payload = {
         "meta": _text_array(json.dumps({"version": CHECKPOINT_VERSION, **meta}, allow_nan=False)),
         "model": _text_array(model_text),

@@ -22,6 +22,9 @@ _LEAF_VALUE_RE = re.compile(r"^leaf_value=(.*)$", re.MULTILINE)
 _NUM_LEAVES_RE = re.compile(r"^num_leaves=(\d+)$", re.MULTILINE)
 # A score change is (s + v) - s in double precision: its error is a few ulps of |s| + |v|.
 _ULP_FACTOR = 64 * np.finfo(np.float64).eps
+# Bucket tables larger than this (leaf values spread over more than ~300k of their smallest gaps)
+# are not worth building: fall back to pred_leaf.
+_MAX_BUCKETS = 1_000_000
 
 
 def boost_one_round(booster: lgb.Booster, grad: np.ndarray, hess: np.ndarray) -> bool:
@@ -81,22 +84,38 @@ def leaf_assignment(delta: np.ndarray, leaf_values: np.ndarray, score_scale: flo
 
     ``score_scale`` bounds |score| so the tolerance covers double rounding of (s + v) - s. Requires
     the leaf values to be pairwise farther apart than 4 tolerances (ties, e.g. from max_delta_step,
-    make the leaf ambiguous) and every row's change to be within tolerance of its nearest value.
+    make the leaf ambiguous) and every row's change to be within tolerance of its leaf's value.
+
+    Lookup is a bucket table rather than ``np.searchsorted`` (a binary search per row, ~30 ns each,
+    was 6 ms per round at 200k rows): buckets of width gap/3 hold at most one leaf value, and each
+    value also claims its two neighbour buckets, so a change within tolerance of it always lands on it.
     """
     num_leaves = leaf_values.shape[0]
     if num_leaves == 1:
-        return np.zeros(delta.shape[0], dtype=np.int32)
+        leaf = np.zeros(delta.shape[0], dtype=np.int32)
+        ok = float(np.abs(delta - leaf_values[0]).max(initial=0.0)) <= _ULP_FACTOR * (score_scale + abs(leaf_values[0])) + 1e-300
+        return leaf if ok else None
     tol = _ULP_FACTOR * (score_scale + float(np.abs(leaf_values).max())) + 1e-300
     order = np.argsort(leaf_values)
     sorted_values = leaf_values[order]
-    if float(np.diff(sorted_values).min()) <= 4 * tol:
+    gap = float(np.diff(sorted_values).min())
+    if gap <= 4 * tol:
         return None
-    mids = (sorted_values[1:] + sorted_values[:-1]) * 0.5
-    pos = np.searchsorted(mids, delta).astype(np.int32)
-    residual = np.abs(delta - sorted_values[pos])
+    lo, width = float(sorted_values[0]), gap / 3.0
+    size = int((float(sorted_values[-1]) - lo) / width) + 4
+    if size > _MAX_BUCKETS:
+        return None
+    table = np.zeros(size, dtype=np.int32)
+    home = ((leaf_values - lo) / width).astype(np.int64) + 1
+    for shift in (-1, 1, 0):  # neighbours first, so each value's own bucket wins
+        table[home + shift] = np.arange(num_leaves, dtype=np.int32)
+    pos = (delta - lo) * (1.0 / width)
+    np.clip(pos, -1.0, size - 2.0, out=pos)
+    leaf = table[pos.astype(np.int64) + 1]
+    residual = np.abs(delta - leaf_values[leaf])
     if not float(residual.max()) <= tol:  # also False for NaN
         return None
-    return order.astype(np.int32)[pos]
+    return leaf
 
 
 def predict_leaf(booster: lgb.Booster, X: np.ndarray, tree_index: int) -> np.ndarray:

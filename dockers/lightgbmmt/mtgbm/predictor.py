@@ -24,6 +24,7 @@ import pandas as pd
 
 from mtgbm.booster import MultiTaskBooster
 from mtgbm.errors import MTGBMInputError
+from mtgbm.model_io import MANIFEST
 from mtgbm.preprocessing import FEATURES_FILE, Preprocessor
 
 MODEL_ARCHIVE = "model.tar.gz"
@@ -86,10 +87,11 @@ class MultiTaskPredictor:
 
     @classmethod
     def _load_dir(cls, directory: Path) -> "MultiTaskPredictor":
-        if not (directory / FEATURES_FILE).is_file():
+        missing = [name for name in (MANIFEST, FEATURES_FILE) if not (directory / name).is_file()]
+        if missing:
             found = sorted(p.name for p in directory.iterdir())[:20] if directory.is_dir() else "nothing (no such folder)"
             raise MTGBMInputError(
-                f"{directory} is not a LightGBMMT model directory: {FEATURES_FILE} is missing (found {found}). "
+                f"{directory} is not a LightGBMMT model directory: {' and '.join(missing)} missing (found {found}). "
                 f"Point to the unpacked model.tar.gz of a LightGBMMTTraining job, or to the archive itself."
             )
         hp_file = directory / HYPERPARAMETERS_FILE

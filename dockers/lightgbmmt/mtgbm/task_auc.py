@@ -1,8 +1,7 @@
 """Per-task ROC AUC for the per-round history, fast enough to run every round.
 
-The positives and negatives of each task are indexed once; each evaluation sorts only the smaller
-class and binary-searches the larger one into it (ties count one half), instead of sorting all rows
-K times per round.
+The positives and negatives of each task are indexed once; each evaluation sorts both classes and
+binary-searches the positives into the negatives (ties count one half).
 """
 
 from __future__ import annotations
@@ -11,22 +10,20 @@ import numpy as np
 
 
 def binary_auc(pos_scores: np.ndarray, neg_scores: np.ndarray) -> float:
-    """P(score of a positive > score of a negative) + ½ P(equal): the ROC AUC with ties averaged."""
+    """P(score of a positive > score of a negative) + ½ P(equal): the ROC AUC with ties averaged.
+
+    Both classes are sorted, then the positives are binary-searched into the negatives: searching
+    sorted keys is several times faster than searching unsorted ones (cache and branch friendly).
+    """
     n_pos, n_neg = pos_scores.shape[0], neg_scores.shape[0]
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    if n_pos <= n_neg:
-        ref = np.sort(pos_scores)
-        lo = np.searchsorted(ref, neg_scores, side="left")
-        hi = np.searchsorted(ref, neg_scores, side="right")
-        # For each negative: positives above it = n_pos - hi, tied = hi - lo.
-        wins = n_pos * n_neg - int(hi.sum(dtype=np.int64)) + 0.5 * int((hi - lo).sum(dtype=np.int64))
-    else:
-        ref = np.sort(neg_scores)
-        lo = np.searchsorted(ref, pos_scores, side="left")
-        hi = np.searchsorted(ref, pos_scores, side="right")
-        # For each positive: negatives below it = lo, tied = hi - lo.
-        wins = int(lo.sum(dtype=np.int64)) + 0.5 * int((hi - lo).sum(dtype=np.int64))
+    neg = np.sort(neg_scores)
+    pos = np.sort(pos_scores)
+    lo = np.searchsorted(neg, pos, side="left")
+    hi = np.searchsorted(neg, pos, side="right")
+    # For each positive: negatives strictly below it = lo, tied with it = hi - lo.
+    wins = int(lo.sum(dtype=np.int64)) + 0.5 * int((hi - lo).sum(dtype=np.int64))
     return float(wins / (n_pos * n_neg))
 
 

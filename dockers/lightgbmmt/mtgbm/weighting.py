@@ -246,11 +246,6 @@ def make_weighting(hp: Any, main_labels: np.ndarray) -> FixedWeighting | Adaptiv
     """The weighting for ``hp.loss_type`` (``adaptive_kd`` weighs like ``adaptive``)."""
     num_tasks = len(hp.task_label_names)
     if hp.loss_type == "fixed":
-        if hp.loss_weight_method is not None:
-            raise MTGBMInputError(
-                f"loss_weight_method={hp.loss_weight_method!r} only applies to the adaptive losses, but "
-                "loss_type='fixed'; remove loss_weight_method or use loss_type='adaptive'."
-            )
         return FixedWeighting(num_tasks, hp.main_task_index, hp.loss_main_task_weight, hp.loss_beta)
     strategy = make_strategy(hp.loss_weight_method, hp.loss_weight_update_frequency, hp.loss_delta_lr)
     return AdaptiveWeighting(

@@ -31,6 +31,7 @@ LIGHTGBMMT_TRAINING_CONTRACT = TrainingScriptContract(
         "scikit-learn": ">=1.2",
         "matplotlib": ">=3.6",
         "pyarrow": ">=12",
+        "threadpoolctl": ">=3",
     },
     description=(
         "Trains an MT-GBM multi-task booster (shared trees, per-task leaf values) on stock LightGBM: "

@@ -132,6 +132,11 @@ class LightGBMMtModelHyperparameters(ModelHyperparameters):
             raise ValueError(f"{missing} (id and task labels) are not in full_field_list; add them.")
         if self.id_name in tasks:
             raise ValueError(f"id_name='{self.id_name}' is also a task label; use a separate id column.")
+        if self.loss_type == "fixed" and self.loss_weight_method is not None:
+            raise ValueError(
+                f"loss_weight_method='{self.loss_weight_method}' only applies to the adaptive losses, but "
+                "loss_type='fixed'; remove loss_weight_method or use loss_type='adaptive'."
+            )
         if self.bagging_freq > 0 and self.bagging_fraction == 1.0:
             raise ValueError("bagging_freq > 0 with bagging_fraction=1.0 samples every row; set bagging_fraction < 1 or bagging_freq=0.")
         return self

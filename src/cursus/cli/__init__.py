@@ -18,7 +18,9 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="cursus", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cursus", description="Build, compile and run Cursus pipeline steps (LightGBMMT multi-task training)."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Build only the parser of the command asked for (others are listed by name and help).
     modules = {}

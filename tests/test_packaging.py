@@ -20,6 +20,7 @@ def test_wheel_ships_container_code_and_finds_it(tmp_path):
     entry = f"cursus/_container/lightgbmmt/{LIGHTGBMMT_TRAINING_CONTRACT.entry_point}"
     assert entry in names
     assert "cursus/_container/lightgbmmt/requirements.txt" in names
+    assert "cursus/_examples/lightgbmmt_dag.json" in names and "cursus/_examples/lightgbmmt_config.json" in names
     assert not [n for n in names if "__pycache__" in n]
 
     site = tmp_path / "site"

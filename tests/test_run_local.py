@@ -1,4 +1,4 @@
-"""run-local lays out /opt/ml from the contract and writes what SageMaker writes; the CLI runs a job end to end."""
+"""run-local lays out /opt/ml from the contract and writes what SageMaker writes; the CLI runs jobs end to end."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from cursus.cli import main as cursus_main
-from cursus.local_run import prepare_local_job, toolkit_cmd_args
+from cursus.local_run import LocalRunError, local_steps, prepare_local_job, prepare_local_processing_job, toolkit_cmd_args
 from cursus.sample_data import write_sample_splits
+from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT as EVAL_CONTRACT
 from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT as CONTRACT
 
 STEP = "LightGBMMTTraining"
+EVAL_STEP = "LightGBMMTModelEval"
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +83,46 @@ def test_cli_runs_a_job_end_to_end(small_data, tmp_path, capsys):
     assert f"model: {model_dir}" in out
     assert (tmp_path / "w" / "job.log").read_text().count("[mtgbm-metrics]") >= 1
 
+    # the processing step on the model just trained: --model + --data, laid out from the eval contract
+    code = cursus_main(["run-local", EVAL_STEP, "--model", str(model_dir), "--data", str(small_data / "test"),
+                        "--workdir", str(tmp_path / "e")])
+    out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
+    outputs = {name: tmp_path.resolve() / "e" / path.removeprefix("/") for name, path in EVAL_CONTRACT.expected_output_paths.items()}
+    assert f"metrics_output: {outputs['metrics_output']}" in out
+    metrics = json.loads((outputs["metrics_output"] / "metrics.json").read_text())["eval"]
+    training = json.loads((tmp_path / "w" / "opt" / "ml" / "output" / "data" / "metrics.json").read_text())["test"]
+    assert metrics == training
+    assert (outputs["eval_output"] / "predictions.csv").is_file()
+
 
 def test_cli_reports_setup_errors_without_a_traceback(tmp_path, capsys):
     (tmp_path / "data" / "train").mkdir(parents=True)
     code = cursus_main(["run-local", STEP, "--data", str(tmp_path / "data"), "--workdir", str(tmp_path / "w")])
     err = capsys.readouterr().err
     assert code == 2 and "--hyperparameters" in err and "Traceback" not in err
+    code = cursus_main(["run-local", EVAL_STEP, "--data", str(tmp_path / "data"), "--workdir", str(tmp_path / "w")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--model" in err and "Traceback" not in err
+
+
+def test_steps_come_from_the_registry_and_processing_layout_from_its_contract(small_data, tmp_path):
+    assert local_steps() == [EVAL_STEP, STEP]
+    (tmp_path / "model").mkdir()
+    job = prepare_local_processing_job(
+        EVAL_STEP, {"model_input": tmp_path / "model", "processed_data": small_data / "test"}, tmp_path / "e"
+    )
+    base = job.base_dir
+
+    def at(container_path: str):
+        return base / container_path.removeprefix("/opt/ml/")
+
+    assert (at(EVAL_CONTRACT.expected_input_paths["processed_data"]) / "data.csv").is_file()
+    assert at(EVAL_CONTRACT.expected_input_paths["model_input"]).is_dir()
+    assert job.outputs == {name: at(path) for name, path in EVAL_CONTRACT.expected_output_paths.items()}
+    assert job.failure_file == at(EVAL_CONTRACT.failure_path) and job.code_dir == at(EVAL_CONTRACT.code_dir)
+    assert (job.code_dir / EVAL_CONTRACT.entry_point).is_file() and "PYTHONPATH" not in job.env
+    with pytest.raises(LocalRunError, match=r"missing \['processed_data'\]"):
+        prepare_local_processing_job(EVAL_STEP, {"model_input": tmp_path / "model"}, tmp_path / "e")
+    with pytest.raises(LocalRunError, match="training channels"):
+        prepare_local_processing_job(STEP, {}, tmp_path / "e")

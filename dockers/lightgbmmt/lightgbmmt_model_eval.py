@@ -17,14 +17,11 @@ runs re-root the ``/opt/ml/...`` paths under ``$SAGEMAKER_BASE_DIR``, as the tra
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +31,8 @@ CODE_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(CODE_DIR))  # the processing job runs `python lightgbmmt_model_eval.py` from the code dir
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before lightgbm loads
 
-from cursus.core.base.hyperparameters_base import HyperparameterError  # noqa: E402
-from cursus.steps.contracts.lightgbmmt_model_eval_contract import (  # noqa: E402
-    LIGHTGBMMT_MODEL_EVAL_CONTRACT,
-    PROCESSING_EXIT_MESSAGE_PATH,
-)
-from lightgbmmt_training import container_path  # noqa: E402
+from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT  # noqa: E402
+from mtgbm.entrypoint import commit_outputs, container_path, run_entry_point  # noqa: E402
 from mtgbm.errors import MTGBMInputError  # noqa: E402
 
 SPLIT = "eval"
@@ -53,7 +46,11 @@ class EvalPaths:
     eval_data: Path
     eval_output: Path
     metrics_output: Path
-    exit_message: Path
+
+
+def failure_file(env: Mapping[str, str]) -> Path:
+    """The contract's failure file: SageMaker shows its first 1 KB as the processing job's ExitMessage."""
+    return container_path(LIGHTGBMMT_MODEL_EVAL_CONTRACT.failure_path, env)
 
 
 def resolve_paths(env: Mapping[str, str]) -> EvalPaths:
@@ -65,7 +62,6 @@ def resolve_paths(env: Mapping[str, str]) -> EvalPaths:
         eval_data=container_path(inputs["processed_data"], env),
         eval_output=container_path(outputs["eval_output"], env),
         metrics_output=container_path(outputs["metrics_output"], env),
-        exit_message=container_path(PROCESSING_EXIT_MESSAGE_PATH, env),
     )
 
 
@@ -101,8 +97,8 @@ def evaluate(paths: EvalPaths) -> dict[str, Any]:
         predictions.to_csv(stage_eval / evaluation.PREDICTIONS_FILE, index=False)
         (stage_metrics / evaluation.SPLIT_METRICS_FILE).write_text(json.dumps({SPLIT: metrics}, indent=2) + "\n")
         plots.plot_roc_pr(labels, prob, tasks, SPLIT, viz)
-        _commit(stage_eval, paths.eval_output)
-        _commit(stage_metrics, paths.metrics_output)
+        commit_outputs(stage_eval, paths.eval_output)
+        commit_outputs(stage_metrics, paths.metrics_output)
     for t in tasks:
         m = metrics["tasks"][t]
         auc = "n/a (one class)" if m["auc_roc"] is None else f"{m['auc_roc']:.4f}"
@@ -110,46 +106,10 @@ def evaluate(paths: EvalPaths) -> dict[str, Any]:
     return metrics
 
 
-def _commit(staging: Path, final: Path) -> None:
-    """Move every entry of ``staging`` into ``final``, replacing same-named entries."""
-    final.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(staging.iterdir()):
-        target = final / entry.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        shutil.move(str(entry), str(target))
-
-
-def failure_reason(err: BaseException) -> str:
-    """The error's own message for input problems (they name what and the fix), else type + message."""
-    if isinstance(err, (MTGBMInputError, HyperparameterError)):
-        return str(err).strip()
-    return (
-        f"Unexpected {type(err).__name__} in the evaluation script: {err}. This is a bug or an environment "
-        "problem rather than bad input; the full traceback is in the job's log."
-    )
-
-
 def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _, ignored = argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_known_args(argv)
-    if ignored:
-        log.info("ignoring command-line arguments %s; every path comes from the contract", ignored)
-    paths = resolve_paths(env)
-    try:
-        evaluate(paths)
-    except Exception as err:  # the job's last word: record why, then fail
-        reason = failure_reason(err)
-        if not isinstance(err, (MTGBMInputError, HyperparameterError)):
-            traceback.print_exc()
-        paths.exit_message.parent.mkdir(parents=True, exist_ok=True)
-        paths.exit_message.write_text(reason + "\n", encoding="utf-8")
-        log.error("evaluation failed: %s", reason)
-        return 1
-    return 0
+    return run_entry_point("evaluation", log, __doc__.splitlines()[0], argv,
+                           job=lambda: evaluate(resolve_paths(env)), failure_file=lambda: failure_file(env))
 
 
 if __name__ == "__main__":

@@ -13,11 +13,9 @@ set (the same variable the SageMaker training toolkit honours), and the toolkit'
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,22 +25,12 @@ sys.path.insert(0, str(CODE_DIR))  # `python -I` and the toolkit's runner do not
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cursus.core.base.contract_base import TrainingScriptContract  # noqa: E402
-from cursus.core.base.hyperparameters_base import HyperparameterError  # noqa: E402
 from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT  # noqa: E402
+from mtgbm.entrypoint import container_path, run_entry_point  # noqa: E402
 from mtgbm.errors import MTGBMInputError  # noqa: E402
 
-BASE_DIR_ENV = "SAGEMAKER_BASE_DIR"
-CONTAINER_ROOT = "/opt/ml"
 TRAINING_CHANNELS = ("train", "val", "test")
 log = logging.getLogger("lightgbmmt_training")
-
-
-def container_path(path: str, env: Mapping[str, str]) -> Path:
-    """A contract path, re-rooted under ``$SAGEMAKER_BASE_DIR`` when that is set."""
-    base = env.get(BASE_DIR_ENV)
-    if base and (path == CONTAINER_ROOT or path.startswith(CONTAINER_ROOT + "/")):
-        return Path(base) / path[len(CONTAINER_ROOT):].lstrip("/")
-    return Path(path)
 
 
 def channel_path(path: str, input_root: str, env: Mapping[str, str]) -> Path:
@@ -54,13 +42,20 @@ def channel_path(path: str, input_root: str, env: Mapping[str, str]) -> Path:
     return container_path(path, env)
 
 
+def failure_file(contract: TrainingScriptContract, env: Mapping[str, str]) -> Path:
+    """The failure file (SageMaker's FailureReason); ``SM_OUTPUT_DIR`` relocates its folder."""
+    output_dir = env.get("SM_OUTPUT_DIR")
+    if output_dir:
+        return Path(output_dir) / Path(contract.failure_path).name
+    return container_path(contract.failure_path, env)
+
+
 def resolve_paths(contract: TrainingScriptContract, env: Mapping[str, str]):
     """Every location the job uses, from ``contract`` plus the env overrides above."""
     from mtgbm.job import JobPaths
 
     inputs, outputs = contract.expected_input_paths, contract.expected_output_paths
     root = inputs["input_path"]
-    output_dir = env.get("SM_OUTPUT_DIR")
     config_dir = env.get("SM_INPUT_CONFIG_DIR")
     return JobPaths(
         channels={c: channel_path(f"{root}/{c}", root, env) for c in TRAINING_CHANNELS},
@@ -74,10 +69,7 @@ def resolve_paths(contract: TrainingScriptContract, env: Mapping[str, str]):
         model_dir=Path(env.get("SM_MODEL_DIR") or container_path(outputs["model_output"], env)),
         output_data_dir=Path(env.get("SM_OUTPUT_DATA_DIR") or container_path(outputs["evaluation_output"], env)),
         checkpoint_dir=container_path(contract.checkpoint_path, env),
-        failure_file=(
-            Path(output_dir) / Path(contract.failure_path).name if output_dir
-            else container_path(contract.failure_path, env)
-        ),
+        failure_file=failure_file(contract, env),
     )
 
 
@@ -91,45 +83,23 @@ def env_switch(name: str, env: Mapping[str, str], default: str) -> bool:
     raise MTGBMInputError(f"environment variable {name}={env[name]!r} is not a switch; set it to true or false.")
 
 
-def failure_reason(err: BaseException) -> str:
-    """One paragraph a person can act on: the error's own message for input problems, else type + message."""
-    if isinstance(err, (MTGBMInputError, HyperparameterError)):
-        return str(err).strip()
-    return (
-        f"Unexpected {type(err).__name__} in the training script: {err}. This is a bug or an environment "
-        "problem rather than bad input; the full traceback is in the job's log."
-    )
+def train(contract: TrainingScriptContract, env: Mapping[str, str]) -> None:
+    """Resolve paths and switches, then run the job (imports the heavy modules only now)."""
+    from mtgbm.job import Switches, run
+
+    switches = {name: env_switch(name, env, default) for name, default in contract.optional_env_vars.items()}
+    run(resolve_paths(contract, env), Switches(
+        imputation=switches["USE_PRECOMPUTED_IMPUTATION"],
+        risk_tables=switches["USE_PRECOMPUTED_RISK_TABLES"],
+        features=switches["USE_PRECOMPUTED_FEATURES"],
+    ))
 
 
 def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    _, ignored = parser.parse_known_args(argv)
-    if ignored:
-        log.info("ignoring %d command-line argument(s) from the toolkit; hyperparameters are read from files", len(ignored))
     contract = LIGHTGBMMT_TRAINING_CONTRACT
-    paths = None
-    try:
-        paths = resolve_paths(contract, env)
-        switches = {name: env_switch(name, env, default) for name, default in contract.optional_env_vars.items()}
-        from mtgbm.job import Switches, run
-
-        run(paths, Switches(
-            imputation=switches["USE_PRECOMPUTED_IMPUTATION"],
-            risk_tables=switches["USE_PRECOMPUTED_RISK_TABLES"],
-            features=switches["USE_PRECOMPUTED_FEATURES"],
-        ))
-    except Exception as err:  # the job's last word: record why, then fail
-        reason = failure_reason(err)
-        if not isinstance(err, (MTGBMInputError, HyperparameterError)):
-            traceback.print_exc()
-        failure = paths.failure_file if paths else container_path(contract.failure_path, env)
-        failure.parent.mkdir(parents=True, exist_ok=True)
-        failure.write_text(reason + "\n")
-        log.error("training failed: %s", reason)
-        return 1
-    return 0
+    return run_entry_point("training", log, __doc__.splitlines()[0], argv,
+                           job=lambda: train(contract, env), failure_file=lambda: failure_file(contract, env))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
-"""Run a step's training script on this machine exactly as a SageMaker training job runs it.
+"""Run a step's script on this machine exactly as its SageMaker job runs it.
 
-``prepare_local_job`` lays out a folder like ``/opt/ml`` from the step's CONTRACT (channels under
+The step is looked up in the registry (:mod:`cursus.registry`); its specification's contract gives
+every container path, and its config class names the container code (``container_name``).
+
+Training steps: :func:`prepare_local_job` lays out a folder like ``/opt/ml`` (channels under
 ``input/data/<channel>``, ``input/config/hyperparameters.json`` with every value a JSON-encoded
-string plus the ``sagemaker_*`` keys, ``model/``, ``output/data/``, ``checkpoints/``, ``code/``), stages
-the code directory with :func:`cursus.core.staging.stage_code_dir`, and builds the environment
-(``SAGEMAKER_BASE_DIR``, ``SM_MODEL_DIR``, ``SM_CHANNEL_<NAME>``, ``SM_HPS``, ...) and the command line
-(the toolkit's ``--key value`` arguments) the toolkit would use. ``LocalJob.run`` then runs the
-entry point as a subprocess from the staged code dir with a clean ``PYTHONPATH``: only what the
-job would have (the staged code and installed packages) is importable.
+string plus the ``sagemaker_*`` keys, ``model/``, ``output/data/``, ``checkpoints/``, ``code/``) and
+builds the environment (``SAGEMAKER_BASE_DIR``, ``SM_MODEL_DIR``, ``SM_CHANNEL_<NAME>``, ``SM_HPS``,
+...) and the command line (the toolkit's ``--key value`` arguments) the toolkit would use.
+
+Processing steps: :func:`prepare_local_processing_job` copies each input to its
+``/opt/ml/processing/input/...`` folder and stages the code where the processing job runs it.
+
+Either way the code directory is staged with :func:`cursus.core.staging.stage_code_dir` and
+``LocalJob.run`` runs the entry point as a subprocess from it with a clean ``PYTHONPATH``: only what
+the job would have (the staged code and installed packages) is importable.
 """
 
 from __future__ import annotations
@@ -17,42 +24,67 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cursus.core.base.contract_base import TrainingScriptContract
+from cursus.core.base.contract_base import ProcessingScriptContract, ScriptContract, TrainingScriptContract
 from cursus.core.base.hyperparameters_base import ModelHyperparameters
+from cursus.core.base.specification_base import DependencyType
+from cursus.core.errors import UnknownStepError
 from cursus.core.staging import stage_code_dir
-from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT
-from cursus.steps.hyperparams.hyperparameters_lightgbmmt import LightGBMMtModelHyperparameters
+from cursus.registry import STEP_REGISTRY, get_step_info
 
 CONTAINER_ROOT = "/opt/ml"
 HOST = "algo-1"
+MODEL_ARCHIVE = "model.tar.gz"
+LOCAL_STEP_TYPES = ("Training", "Processing")
 
 
 @dataclass(frozen=True)
 class LocalStep:
-    """What run-local needs to know about a training step."""
+    """What run-local needs to know about a registered step, all read from the registry's entry."""
 
-    contract: TrainingScriptContract
-    container: str  # folder under dockers/
-    hyperparameters_class: type[ModelHyperparameters]
+    name: str
+    step_type: str  # the registry's sagemaker_step_type: Training or Processing
+    contract: ScriptContract
+    container: str  # folder under dockers/ (the config class's container_name)
+    spec: Any
 
+    def hyperparameters_class(self) -> type[ModelHyperparameters]:
+        """The training config's ``hyperparameters`` field type: what the builder validates them with."""
+        config_class = get_step_info(self.name).load_config_class()
+        return config_class.model_fields["hyperparameters"].annotation
 
-LOCAL_STEPS: dict[str, LocalStep] = {
-    "LightGBMMTTraining": LocalStep(LIGHTGBMMT_TRAINING_CONTRACT, "lightgbmmt", LightGBMMtModelHyperparameters),
-}
+    def model_input(self) -> str | None:
+        """Logical name of the processing input that takes a trained model (its spec's MODEL_ARTIFACTS dependency)."""
+        names = [d.logical_name for d in self.spec.dependencies if d.dependency_type == DependencyType.MODEL_ARTIFACTS]
+        return names[0] if names else None
 
 
 class LocalRunError(ValueError):
     """run-local cannot lay out the job; the message says what to change."""
 
 
+def local_steps() -> list[str]:
+    """Registered steps run-local can run (training and processing steps), sorted."""
+    return sorted(name for name, info in STEP_REGISTRY.items() if info.sagemaker_step_type in LOCAL_STEP_TYPES)
+
+
 def local_step(name: str) -> LocalStep:
-    if name not in LOCAL_STEPS:
-        raise LocalRunError(f"step '{name}' cannot run locally; known steps: {sorted(LOCAL_STEPS)}.")
-    return LOCAL_STEPS[name]
+    """The registry's entry for ``name``, with its spec's contract and its config's container code."""
+    try:
+        info = get_step_info(name)
+    except UnknownStepError as err:
+        raise LocalRunError(f"{err}; run-local runs {local_steps()}.") from None
+    if info.sagemaker_step_type not in LOCAL_STEP_TYPES:
+        raise LocalRunError(
+            f"step '{name}' is a {info.sagemaker_step_type} step; run-local runs training and processing steps "
+            f"({local_steps()})."
+        )
+    spec = info.load_spec()
+    return LocalStep(name, info.sagemaker_step_type, spec.script_contract, info.load_config_class().container_name, spec)
 
 
 def sagemaker_hyperparameters(values: dict[str, Any], entry_point: str, submit_dir: str, job_name: str) -> dict[str, str]:
@@ -87,26 +119,38 @@ def container_dir(base: Path, contract_path: str) -> Path:
 
 @dataclass
 class LocalJob:
-    """A laid-out job: run it (or start it, to kill it) as many times as needed."""
+    """A laid-out job: run it (or start it, to kill it) as many times as needed.
+
+    ``outputs`` maps the contract's logical output names to their local folders.
+    """
 
     base_dir: Path
     code_dir: Path
     entry_point: str
     args: list[str]
     env: dict[str, str]
-    model_dir: Path
-    output_data_dir: Path
-    checkpoint_dir: Path
+    outputs: dict[str, Path]
     failure_file: Path
     log_file: Path
+    checkpoint_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def model_dir(self) -> Path:
+        """A training job's model output (what model.tar.gz is packed from)."""
+        return self.outputs["model_output"]
+
+    @property
+    def output_data_dir(self) -> Path:
+        """A training job's evaluation output (output.tar.gz: metrics, predictions, plots)."""
+        return self.outputs["evaluation_output"]
 
     @property
     def command(self) -> list[str]:
         return [sys.executable, self.entry_point, *self.args]
 
     def start(self, **popen_kwargs: Any) -> subprocess.Popen:
-        """Start the entry point from the staged code dir (``/opt/ml/code``), as the toolkit does."""
+        """Start the entry point from the staged code dir, as the toolkit (or the processing runner) does."""
         return subprocess.Popen(self.command, cwd=self.code_dir, env={**self.env, **self.extra_env}, **popen_kwargs)
 
     def run(self, echo: bool = True, timeout: float | None = None, hide: tuple[str, ...] = ()) -> int:
@@ -136,13 +180,18 @@ def prepare_local_job(
     """
     step = local_step(step_name)
     contract = step.contract
+    if not isinstance(contract, TrainingScriptContract):
+        raise LocalRunError(
+            f"step '{step_name}' is a {step.step_type} step: run it with --model and --data "
+            "(prepare_local_processing_job), not with training channels."
+        )
     data_dir, workdir = Path(data_dir).resolve(), Path(workdir).resolve()
     if hyperparameters is None:
         hp_file = data_dir / "hyperparameters.json"
         if not hp_file.is_file():
             raise LocalRunError(f"no hyperparameters: pass --hyperparameters FILE or put hyperparameters.json in {data_dir}.")
         hyperparameters = json.loads(hp_file.read_text())
-    hp = step.hyperparameters_class.parse(hyperparameters, source="run-local hyperparameters")
+    hp = step.hyperparameters_class().parse(hyperparameters, source="run-local hyperparameters")
     channels = sorted(p.name for p in data_dir.iterdir() if p.is_dir()) if data_dir.is_dir() else []
     if not channels:
         raise LocalRunError(f"{data_dir} has no channel folders; it should hold train/, val/ and test/ folders of data files.")
@@ -185,7 +234,7 @@ def prepare_local_job(
     env = job_environment(base, contract, channel_dirs, hps, args)
     return LocalJob(
         base_dir=base, code_dir=code_dir, entry_point=contract.entry_point, args=args, env=env,
-        model_dir=model_dir, output_data_dir=output_data_dir, checkpoint_dir=checkpoints,
+        outputs={"model_output": model_dir, "evaluation_output": output_data_dir}, checkpoint_dir=checkpoints,
         failure_file=container_dir(base, contract.failure_path), log_file=workdir / "job.log",
     )
 
@@ -217,3 +266,55 @@ def job_environment(base: Path, contract: TrainingScriptContract, channel_dirs: 
     env.update({f"SM_HP_{k.upper()}": hps[k] for k in user_hps})
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return env
+
+
+def prepare_local_processing_job(step_name: str, inputs: dict[str, Path], workdir: Path) -> LocalJob:
+    """Lay out ``<workdir>/opt/ml/processing`` for ``step_name`` with ``inputs`` (logical name -> file or folder).
+
+    A folder's contents are copied into the input's container folder, a file into it; a model file
+    arrives as ``model.tar.gz``, as a processing job receives the training step's S3ModelArtifacts.
+    Every input of the contract must be given; outputs start empty.
+    """
+    step = local_step(step_name)
+    contract = step.contract
+    if not isinstance(contract, ProcessingScriptContract):
+        raise LocalRunError(f"step '{step_name}' is a {step.step_type} step: run it with training channels (--data).")
+    missing = sorted(set(contract.expected_input_paths) - set(inputs))
+    unknown = sorted(set(inputs) - set(contract.expected_input_paths))
+    if missing or unknown:
+        raise LocalRunError(
+            f"step '{step_name}' takes inputs {sorted(contract.expected_input_paths)}; "
+            f"missing {missing}, unknown {unknown}."
+        )
+    workdir = Path(workdir).resolve()
+    base = workdir / "opt" / "ml"
+    if base.exists():
+        shutil.rmtree(base)
+    model_input = step.model_input()
+    for name, source in inputs.items():
+        _copy_input(Path(source).resolve(), container_dir(base, contract.expected_input_paths[name]),
+                    MODEL_ARCHIVE if name == model_input else None, name)
+    outputs = {name: container_dir(base, path) for name, path in contract.expected_output_paths.items()}
+    for folder in outputs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    code_dir = stage_code_dir(step.container, container_dir(base, contract.code_dir))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("SM_")}
+    env.update({"SAGEMAKER_BASE_DIR": str(base), "PYTHONUNBUFFERED": "1"})
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return LocalJob(
+        base_dir=base, code_dir=code_dir, entry_point=contract.entry_point, args=[], env=env, outputs=outputs,
+        failure_file=container_dir(base, contract.failure_path), log_file=workdir / "job.log",
+    )
+
+
+def _copy_input(source: Path, dest: Path, file_name: str | None, name: str) -> None:
+    """Copy one processing input into its container folder (``file_name`` renames a single file)."""
+    if source.is_dir():
+        shutil.copytree(source, dest)
+        return
+    if not source.is_file():
+        raise LocalRunError(f"input '{name}': {source} does not exist; give an existing file or folder.")
+    if file_name == MODEL_ARCHIVE and not tarfile.is_tarfile(source):
+        raise LocalRunError(f"input '{name}': {source} is not a tar archive; give a model.tar.gz or a model folder.")
+    dest.mkdir(parents=True)
+    shutil.copyfile(source, dest / (file_name or source.name))

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,49 +11,36 @@ import pandas as pd
 import pytest
 from test_predictor_fixture import trained_model
 
-from cursus.core.staging import stage_code_dir
-from cursus.steps.contracts.lightgbmmt_model_eval_contract import (
-    LIGHTGBMMT_MODEL_EVAL_CONTRACT as CONTRACT,
-    PROCESSING_EXIT_MESSAGE_PATH,
-)
+from cursus.local_run import LocalJob, prepare_local_processing_job
+from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT as CONTRACT
 from mtgbm.evaluation import metrics_from_predictions, read_split_archive
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+STEP = "LightGBMMTModelEval"
 
 
 @dataclass
 class EvalRun:
     returncode: int
     log: str
-    base: Path
-
-    def path(self, container_path: str) -> Path:
-        return self.base / container_path.removeprefix("/opt/ml/")
+    job: LocalJob
 
     def output(self, name: str) -> Path:
-        return self.path(CONTRACT.expected_output_paths[name])
+        return self.job.outputs[name]
 
     @property
     def message(self) -> str | None:
-        file = self.path(PROCESSING_EXIT_MESSAGE_PATH)
-        return file.read_text() if file.exists() else None
+        return self.job.failure_reason()
 
 
-def run_eval(tmp: Path, model_archive: Path | None, eval_rows: pd.DataFrame) -> EvalRun:
-    """Stage the code like the step does, lay out /opt/ml/processing under tmp, run the entry point."""
-    base = tmp / "opt" / "ml"
-    code = stage_code_dir("lightgbmmt", tmp / "code")
-    model_in = base / CONTRACT.expected_input_paths["model_input"].removeprefix("/opt/ml/")
-    data_in = base / CONTRACT.expected_input_paths["processed_data"].removeprefix("/opt/ml/")
-    model_in.mkdir(parents=True)
-    data_in.mkdir(parents=True)
-    if model_archive is not None:
-        shutil.copy(model_archive, model_in / "model.tar.gz")
-    eval_rows.to_parquet(data_in / "part-0.parquet", index=False)  # a format other than the training CSVs
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(SAGEMAKER_BASE_DIR=str(base), OMP_WAIT_POLICY="PASSIVE")
-    proc = subprocess.run([sys.executable, CONTRACT.entry_point], cwd=code, env=env, capture_output=True, text=True, timeout=300)
-    return EvalRun(proc.returncode, proc.stdout + proc.stderr, base)
+def run_eval(tmp: Path, model: Path, eval_rows: pd.DataFrame) -> EvalRun:
+    """The processing job through run-local (the CLI's path): /opt/ml/processing under tmp, staged code, subprocess."""
+    rows = tmp / "rows"
+    rows.mkdir()
+    eval_rows.to_parquet(rows / "part-0.parquet", index=False)  # a format other than the training CSVs
+    job = prepare_local_processing_job(STEP, {"model_input": model, "processed_data": rows}, tmp / "work")
+    code = job.run(echo=False, timeout=300)
+    return EvalRun(code, job.log_file.read_text(), job)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +100,7 @@ def test_missing_label_column_fails_with_a_reason_and_no_outputs(trained, archiv
 
 
 def test_missing_model_fails_with_a_reason(trained, tmp_path):
-    run = run_eval(tmp_path, None, trained.split("test").head(50))
+    (tmp_path / "no-model").mkdir()
+    run = run_eval(tmp_path, tmp_path / "no-model", trained.split("test").head(50))
     assert run.returncode == 1
     assert "not a LightGBMMT model directory" in run.message and "model.tar.gz" in run.message

@@ -135,3 +135,25 @@ def test_selection_of_unknown_feature_is_an_error():
         select_features(["a"], ["b"], ["a", "ghost"])
     assert select_features(["a"], ["b"], None) == (["a"], ["b"])
     assert Precomputed().selected_features is None
+
+
+def test_risk_mapped_input_state_is_saved_loaded_and_followed(tmp_path):
+    tables = {"cat": {"bins": {"a": 0.9}, "default_bin": 0.1}}
+    mapped = pd.DataFrame({"num": [1.0, 2.0], "cat": [0.9, 0.1]})
+    pre = Preprocessor.fit(mapped, np.array([1.0, 0.0]), numeric_features=["num"], categorical_features=["cat"],
+                           risk_tables=tables, categories_mapped=True)
+    pre.save(tmp_path)
+    assert json.loads((tmp_path / "preprocessing.json").read_text())["categorical_input"] == "risk_mapped"
+    loaded = Preprocessor.load(tmp_path)
+    assert loaded == pre and loaded.categories_mapped
+    np.testing.assert_allclose(loaded.transform(mapped), [[1, 0.9], [2, 0.1]], rtol=1e-6)  # read as numbers, not keys
+    with pytest.raises(MTGBMInputError, match=r"'cat' holds raw categories \(e.g. \['a'\]\).*risk_table_map.json upstream"):
+        loaded.transform(pd.DataFrame({"num": [1.0], "cat": ["a"]}))
+    (tmp_path / "preprocessing.json").write_text(json.dumps({"categorical_input": "mapped?"}))
+    with pytest.raises(MTGBMInputError, match=r"categorical_input is 'mapped\?'"):
+        Preprocessor.load(tmp_path)
+    (tmp_path / "preprocessing.json").unlink()  # a model dir from before the file existed: raw categories
+    assert not Preprocessor.load(tmp_path).categories_mapped
+    with pytest.raises(MTGBMInputError, match="categories_mapped=True needs the risk tables"):
+        Preprocessor.fit(mapped, np.array([1.0, 0.0]), numeric_features=["num"], categorical_features=["cat"],
+                         categories_mapped=True)

@@ -1,4 +1,7 @@
-"""Validate a training step's Arguments as a CreateTrainingJob request, plus the limits botocore skips."""
+"""Validate a step's Arguments as the request SageMaker receives (CreateTrainingJob or CreateProcessingJob).
+
+botocore's bundled shape checks types and required members; each checker adds the limits botocore skips.
+"""
 
 from __future__ import annotations
 
@@ -27,11 +30,16 @@ def _substitute(value: Any, shape: Any) -> Any:
     return value
 
 
-def create_training_job_problems(arguments: dict[str, Any]) -> list[str]:
-    shape = _MODEL.operation_model("CreateTrainingJob").input_shape
-    request = _substitute({"TrainingJobName": "placeholder", **arguments}, shape)
+def _shape_problems(operation: str, job_name_key: str, arguments: dict[str, Any]) -> list[str]:
+    """botocore's report on ``arguments`` as ``operation``'s request (the pipeline sets the job name itself)."""
+    shape = _MODEL.operation_model(operation).input_shape
+    request = _substitute({job_name_key: "placeholder", **arguments}, shape)
     report = ParamValidator().validate(request, shape)
-    problems = [report.generate_report()] if report.has_errors() else []
+    return [report.generate_report()] if report.has_errors() else []
+
+
+def create_training_job_problems(arguments: dict[str, Any]) -> list[str]:
+    problems = _shape_problems("CreateTrainingJob", "TrainingJobName", arguments)
     for channel in arguments.get("InputDataConfig", []):
         if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,64}", channel["ChannelName"]):
             problems.append(f"channel name {channel['ChannelName']!r}")
@@ -43,3 +51,26 @@ def create_training_job_problems(arguments: dict[str, Any]) -> list[str]:
     if arguments["ResourceConfig"]["InstanceType"] not in known_instance_types("training"):
         problems.append(f"instance type {arguments['ResourceConfig']['InstanceType']}")
     return problems
+
+
+def create_processing_job_problems(arguments: dict[str, Any]) -> list[str]:
+    problems = _shape_problems("CreateProcessingJob", "ProcessingJobName", arguments)
+    names = [i["InputName"] for i in arguments["ProcessingInputs"]] + [
+        o["OutputName"] for o in arguments["ProcessingOutputConfig"]["Outputs"]]
+    if len(set(names)) != len(names):
+        problems.append(f"duplicate input/output names {names}")
+    paths = [i["S3Input"]["LocalPath"] for i in arguments["ProcessingInputs"]] + [
+        o["S3Output"]["LocalPath"] for o in arguments["ProcessingOutputConfig"]["Outputs"]]
+    problems += [f"local path {p} outside /opt/ml/processing" for p in paths if not p.startswith("/opt/ml/processing/")]
+    instance_type = arguments["ProcessingResources"]["ClusterConfig"]["InstanceType"]
+    if instance_type not in known_instance_types("processing"):
+        problems.append(f"unknown instance type {instance_type}")
+    return problems
+
+
+_CHECKS = {"Training": create_training_job_problems, "Processing": create_processing_job_problems}
+
+
+def step_problems(step: dict[str, Any]) -> list[str]:
+    """Problems of one step of a pipeline definition, checked as the request its type launches."""
+    return _CHECKS[step["Type"]](step["Arguments"])

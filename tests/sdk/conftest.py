@@ -10,6 +10,8 @@ import os
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ EXAMPLES = REPO / "examples"
 REGION = "us-east-1"  # the example config's region NA
 BUCKET = "my-cursus-bucket"
 TRAINING_NODE = "LightGBMMTTraining_training"
+EVAL_NODE = "LightGBMMTModelEval_eval"
 
 OFFLINE_ENV = {
     "AWS_DEFAULT_REGION": REGION,
@@ -82,3 +85,15 @@ def write_config(tmp_path: Path, config: dict, name: str = "config.json") -> Pat
 
 def training_section(config: dict) -> dict:
     return config["configuration"]["specific"][TRAINING_NODE]
+
+
+@contextmanager
+def registered_step(info) -> Iterator[None]:
+    """Register a test-only step (``cursus.registry.StepInfo``) for the block, and always remove it after."""
+    from cursus.registry import register_step, unregister_step
+
+    register_step(info)
+    try:
+        yield
+    finally:
+        unregister_step(info.name)

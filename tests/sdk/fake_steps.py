@@ -1,4 +1,8 @@
-"""A tiny processing step that consumes a model: stands in for the model-evaluation step still to come."""
+"""A step defined outside ``cursus`` and registered at run time: proves the compiler takes third-party steps.
+
+Built directly on ``StepBuilderBase`` (no job base, its own image), and consuming a model, so the
+training step's output references must work for any downstream builder, not only the shipped ones.
+"""
 
 from __future__ import annotations
 

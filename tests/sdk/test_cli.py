@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
+from botocore_check import step_problems
+from conftest import EVAL_NODE, EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
 
 PY = sys.executable
 CURSUS = str(Path(PY).parent / "cursus")
@@ -25,6 +26,7 @@ def test_steps_lists_the_registry_without_importing_sagemaker():
     code = "import sys; from cursus.cli import main; main(['steps', '-v']); print('sagemaker' in sys.modules)"
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, timeout=60).stdout
     assert "LightGBMMTTraining" in out and "Training" in out and "LightGBMMTTrainingConfig" in out
+    assert "LightGBMMTModelEval" in out and "Processing" in out and "LightGBMMTModelEvalConfig" in out
     assert out.strip().endswith("False")
 
 
@@ -35,18 +37,27 @@ def test_registry_and_hyperparameters_import_light():
     assert loaded == "False" and float(seconds) < 2
 
 
-def test_offline_compile_writes_definition_and_code_package(tmp_path):
+def test_shipped_example_compiles_offline_to_training_then_eval(tmp_path):
     out = tmp_path / "pipeline.json"
     result = _cursus("compile", str(EXAMPLES / "lightgbmmt_dag.json"), "--config", str(EXAMPLES / "lightgbmmt_config.json"),
                      "--output", str(out), "--offline")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no SDK notices, warnings or tracebacks
     definition = json.loads(out.read_text())
-    assert [s["Name"] for s in definition["Steps"]] == [TRAINING_NODE]
-    code_uri = json.loads(definition["Steps"][0]["Arguments"]["HyperParameters"]["sagemaker_submit_directory"])
-    local = tmp_path / "pipeline.json.code" / code_uri.removeprefix("s3://")
-    assert local.is_file()
-    assert f"aws s3 cp {local} {code_uri}" in result.stdout
-    assert "Traceback" not in result.stderr
+    training, evaluation = definition["Steps"]
+    assert (training["Name"], evaluation["Name"]) == (TRAINING_NODE, EVAL_NODE)
+    assert [step_problems(step) for step in definition["Steps"]] == [[], []]
+    eval_inputs = {i["InputName"]: i["S3Input"]["S3Uri"] for i in evaluation["Arguments"]["ProcessingInputs"]}
+    assert eval_inputs["model_input"] == {"Get": f"Steps.{TRAINING_NODE}.ModelArtifacts.S3ModelArtifacts"}
+    assert eval_inputs["processed_data"] == {"Get": "Parameters.EvalDataUri"}
+
+    training_code = json.loads(training["Arguments"]["HyperParameters"]["sagemaker_submit_directory"])
+    uploads = [training_code, eval_inputs["code"], eval_inputs["entrypoint"]]
+    for uri in uploads:
+        local = tmp_path / "pipeline.json.code" / uri.removeprefix("s3://")
+        assert local.is_file()
+        assert f"aws s3 cp {local} {uri}" in result.stdout
+    assert result.stdout.count("aws s3 cp") == len(uploads)
 
 
 def test_errors_are_one_readable_message_and_nonzero_exit(tmp_path):

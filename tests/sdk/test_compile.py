@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 from botocore_check import create_training_job_problems
-from conftest import BUCKET, EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
+from conftest import BUCKET, EVAL_NODE, EXAMPLES, TRAINING_NODE, example_config, registered_step, training_section, write_config
 
 from cursus.core.compiler import compile_dag_to_pipeline
 from cursus.core.dag import PipelineDAG
@@ -31,8 +31,14 @@ def _training_args(definition: dict, name: str = TRAINING_NODE) -> dict:
 
 
 @pytest.fixture(scope="module")
-def example_definition(session):
-    return _definition(session, EXAMPLE_DAG, EXAMPLES / "lightgbmmt_config.json")
+def example_definition_text(session) -> str:
+    """The shipped example (training, then eval) compiled from the DAG file, as ``definition()`` returns it."""
+    return compile_dag_to_pipeline(EXAMPLE_DAG, EXAMPLES / "lightgbmmt_config.json", session).definition()
+
+
+@pytest.fixture(scope="module")
+def example_definition(example_definition_text) -> dict:
+    return json.loads(example_definition_text)
 
 
 def test_example_compiles_to_a_valid_create_training_job_request(example_definition):
@@ -44,7 +50,8 @@ def test_example_compiles_to_a_valid_create_training_job_request(example_definit
     assert ".us-east-1." in args["AlgorithmSpecification"]["TrainingImage"]
     assert args["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/cursus/jdoe-fraud-mtgbm-NA/1.0.0/training"
     assert example_definition["Parameters"] == [
-        {"Name": "TrainingDataUri", "Type": "String", "DefaultValue": "s3://my-cursus-bucket/data/fraud/splits"}
+        {"Name": "TrainingDataUri", "Type": "String", "DefaultValue": "s3://my-cursus-bucket/data/fraud/splits"},
+        {"Name": "EvalDataUri", "Type": "String", "DefaultValue": "s3://my-cursus-bucket/data/fraud/holdout"},
     ]
     train_uri = args["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     assert train_uri == {"Std:Join": {"On": "/", "Values": [{"Get": "Parameters.TrainingDataUri"}, "train"]}}
@@ -71,11 +78,10 @@ def test_hyperparameters_scalars_exposed_and_full_set_shipped_in_the_code(exampl
     assert {"lightgbmmt_training.py", "cursus/steps/hyperparams/hyperparameters_lightgbmmt.py"} <= set(names)
 
 
-def test_two_compiles_give_byte_identical_definitions(session):
-    config = EXAMPLES / "lightgbmmt_config.json"
-    first = compile_dag_to_pipeline(EXAMPLE_DAG, config, session).definition()
-    second = compile_dag_to_pipeline(PipelineDAG.from_json(EXAMPLE_DAG), config, session).definition()
-    assert first == second
+def test_two_compiles_give_byte_identical_definitions(session, example_definition_text):
+    again = compile_dag_to_pipeline(PipelineDAG.from_json(EXAMPLE_DAG), EXAMPLES / "lightgbmmt_config.json", session)
+    assert [s.name for s in again.steps] == [TRAINING_NODE, EVAL_NODE]
+    assert again.definition() == example_definition_text
 
 
 def test_enterprise_settings_reach_the_request(session, tmp_path):
@@ -108,17 +114,12 @@ def test_enterprise_settings_reach_the_request(session, tmp_path):
 def test_downstream_step_gets_the_model_artifacts_property_reference(session, tmp_path):
     from fake_steps import CONSUMER_INFO
 
-    from cursus.registry import register_step, unregister_step
-
     config = example_config()
     config["configuration"]["specific"]["Consumer"] = {}
     config["metadata"]["config_types"]["Consumer"] = "ModelConsumerConfig"
     dag = PipelineDAG([TRAINING_NODE, "Consumer"], [(TRAINING_NODE, "Consumer")])
-    register_step(CONSUMER_INFO)
-    try:
+    with registered_step(CONSUMER_INFO):
         definition = _definition(session, dag, write_config(tmp_path, config))
-    finally:
-        unregister_step(CONSUMER_INFO.name)
     consumer = next(s for s in definition["Steps"] if s["Name"] == "Consumer")
     source = consumer["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"]
     assert source == {"Get": f"Steps.{TRAINING_NODE}.ModelArtifacts.S3ModelArtifacts"}

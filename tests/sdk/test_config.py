@@ -7,7 +7,7 @@ from conftest import example_config, training_section
 
 from cursus.registry import get_step_info
 from cursus.steps.configs import LightGBMMTTrainingConfig
-from cursus.steps.configs.config_training_base import SKLEARN_FRAMEWORK_VERSIONS
+from cursus.steps.configs.config_job_base import SKLEARN_FRAMEWORK_VERSIONS
 
 
 def _config(**overrides) -> LightGBMMTTrainingConfig:

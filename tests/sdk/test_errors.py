@@ -24,7 +24,9 @@ def _compile(session, tmp_path, config, dag=EXAMPLE_DAG):
 
 def test_node_without_config_lists_the_known_sections(session, tmp_path):
     dag = PipelineDAG(["LightGBMMTTraining_trainig"])
-    with pytest.raises(ConfigError, match=r"\['LightGBMMTTraining_trainig'\] have no config.*has \['LightGBMMTTraining_training'\]"):
+    with pytest.raises(ConfigError, match=(
+        r"\['LightGBMMTTraining_trainig'\] have no config.*has \['LightGBMMTModelEval_eval', 'LightGBMMTTraining_training'\]"
+    )):
         _compile(session, tmp_path, example_config(), dag)
 
 

@@ -1,4 +1,7 @@
-"""LightGBMMTTraining -> LightGBMMTModelEval compiled offline with the real SDK; the eval step checked as CreateProcessingJob."""
+"""LightGBMMTTraining -> LightGBMMTModelEval compiled offline with the real SDK; the eval step checked as CreateProcessingJob.
+
+Byte-identical recompiles of this two-step pipeline are checked on the shipped example (test_compile).
+"""
 
 from __future__ import annotations
 
@@ -9,50 +12,27 @@ import tarfile
 from typing import Any
 
 import pytest
-from botocore.validate import ParamValidator
-from botocore_check import _MODEL, _substitute
-from conftest import BUCKET, REPO, TRAINING_NODE, example_config, write_config
+from botocore_check import create_processing_job_problems
+from conftest import BUCKET, EVAL_NODE, REPO, TRAINING_NODE, example_config, write_config
 
 from cursus.core.alignment import check_contract_script, check_contract_spec
 from cursus.core.compiler import compile_dag_to_pipeline
 from cursus.core.dag import PipelineDAG
 from cursus.core.errors import ConfigError, DependencyResolutionError
-from cursus.core.instance_types import known_instance_types
-from cursus.registry import STEP_REGISTRY, StepInfo, register_step, unregister_step
+from cursus.registry import get_step_info
+from cursus.steps.builders import LightGBMMTModelEvalStepBuilder
+from cursus.steps.configs import LightGBMMTModelEvalConfig
 from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT as CONTRACT
-from cursus.steps.specs.lightgbmmt_model_eval_spec import LIGHTGBMMT_MODEL_EVAL_SPEC
+from cursus.steps.specs import LIGHTGBMMT_MODEL_EVAL_SPEC
 
 pytestmark = pytest.mark.filterwarnings("ignore:Running within a PipelineSession")
 
-EVAL_NODE = "LightGBMMTModelEval_eval"
 EVAL_DATA = "s3://my-cursus-bucket/data/fraud/holdout"
 MODEL_REFERENCE = {"Get": f"Steps.{TRAINING_NODE}.ModelArtifacts.S3ModelArtifacts"}
-# The entry the registry needs (the lead adds it to cursus/registry/step_names.py).
-EVAL_STEP_INFO = StepInfo(
-    name="LightGBMMTModelEval",
-    config_class="cursus.steps.configs.lightgbmmt_model_eval_config:LightGBMMTModelEvalConfig",
-    builder_class="cursus.steps.builders.builder_lightgbmmt_model_eval:LightGBMMTModelEvalStepBuilder",
-    spec="cursus.steps.specs.lightgbmmt_model_eval_spec:LIGHTGBMMT_MODEL_EVAL_SPEC",
-    sagemaker_step_type="Processing",
-    description="Scores a dataset with a trained LightGBMMT model: per-task predictions, metrics and plots.",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def registered():
-    """Use the registry's entry when it exists (it must match), else register it for this module."""
-    existing = STEP_REGISTRY.get(EVAL_STEP_INFO.name)
-    if existing is not None:
-        assert (existing.config_class, existing.builder_class, existing.spec, existing.sagemaker_step_type) == (
-            EVAL_STEP_INFO.config_class, EVAL_STEP_INFO.builder_class, EVAL_STEP_INFO.spec, "Processing")
-        yield existing
-        return
-    register_step(EVAL_STEP_INFO)
-    yield EVAL_STEP_INFO
-    unregister_step(EVAL_STEP_INFO.name)
 
 
 def two_step_config(eval_section: dict[str, Any] | None = None) -> dict:
+    """The example config with the eval node's section replaced (default: the eval data as a plain S3 URI)."""
     config = example_config()
     section = {"input_bindings": {"processed_data": EVAL_DATA}} if eval_section is None else eval_section
     config["configuration"]["specific"][EVAL_NODE] = section
@@ -71,24 +51,6 @@ def eval_arguments(definition: dict) -> dict:
     step = next(s for s in definition["Steps"] if s["Name"] == EVAL_NODE)
     assert step["Type"] == "Processing"
     return step["Arguments"]
-
-
-def create_processing_job_problems(arguments: dict[str, Any]) -> list[str]:
-    """botocore's CreateProcessingJob shape, plus the limits it does not check."""
-    shape = _MODEL.operation_model("CreateProcessingJob").input_shape
-    request = _substitute({"ProcessingJobName": "placeholder", **arguments}, shape)
-    report = ParamValidator().validate(request, shape)
-    problems = [report.generate_report()] if report.has_errors() else []
-    names = [i["InputName"] for i in arguments["ProcessingInputs"]] + [
-        o["OutputName"] for o in arguments["ProcessingOutputConfig"]["Outputs"]]
-    if len(set(names)) != len(names):
-        problems.append(f"duplicate input/output names {names}")
-    paths = [i["S3Input"]["LocalPath"] for i in arguments["ProcessingInputs"]] + [
-        o["S3Output"]["LocalPath"] for o in arguments["ProcessingOutputConfig"]["Outputs"]]
-    problems += [f"local path {p} outside /opt/ml/processing" for p in paths if not p.startswith("/opt/ml/processing/")]
-    if arguments["ProcessingResources"]["ClusterConfig"]["InstanceType"] not in known_instance_types("processing"):
-        problems.append("unknown instance type")
-    return problems
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +99,8 @@ def test_code_is_the_staged_container_code_run_by_our_runproc(definition, aws):
             "requirements.txt", "cursus/steps/contracts/lightgbmmt_model_eval_contract.py"} <= names
     runproc = aws.get_object(Bucket=BUCKET, Key=runproc_uri.removeprefix(f"s3://{BUCKET}/"))["Body"].read().decode()
     assert "set -euo pipefail" in runproc.splitlines()[1]
+    assert inputs["code"]["LocalPath"] == CONTRACT.code_dir and f"cd {CONTRACT.code_dir}" in runproc.splitlines()
+    assert CONTRACT.failure_path == "/opt/ml/output/message"  # DescribeProcessingJob's ExitMessage
     assert runproc.rstrip().endswith('exec python lightgbmmt_model_eval.py "$@"')
 
 
@@ -150,13 +114,6 @@ def test_compile_uploads_only_through_the_code_publisher(session, tmp_path):
     after = {o["Key"] for o in session.boto_session.client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])}
     assert after == before  # nothing uploaded during definition(): an offline compile needs no S3
     assert sorted(uri.rsplit("/", 1)[1] for _, uri in publisher.pending) == ["runproc.sh", "sourcedir.tar.gz", "sourcedir.tar.gz"]
-
-
-def test_two_compiles_give_byte_identical_definitions(session, tmp_path):
-    config = write_config(tmp_path, two_step_config())
-    first = compile_dag_to_pipeline(TWO_STEP_DAG, config, session).definition()
-    second = compile_dag_to_pipeline(TWO_STEP_DAG, config, session).definition()
-    assert first == second
 
 
 def test_enterprise_settings_and_parameter_binding(session, tmp_path):
@@ -196,6 +153,14 @@ def test_config_errors_name_the_node_field_and_fix(session, tmp_path, field, val
         compile_definition(session, tmp_path, two_step_config(section))
 
 
+def test_registry_entry():
+    info = get_step_info("LightGBMMTModelEval")
+    assert info.sagemaker_step_type == "Processing"
+    assert info.load_config_class() is LightGBMMTModelEvalConfig
+    assert info.load_builder_class() is LightGBMMTModelEvalStepBuilder
+    assert info.load_spec() is LIGHTGBMMT_MODEL_EVAL_SPEC
+
+
 def test_contract_spec_and_script_agree():
     check_contract_spec(LIGHTGBMMT_MODEL_EVAL_SPEC)
     check_contract_script(CONTRACT, REPO / "dockers" / "lightgbmmt")
@@ -208,4 +173,4 @@ def test_the_request_check_catches_a_broken_request(definition):
     args["ProcessingResources"]["ClusterConfig"]["InstanceType"] = "ml.m5.huge"
     args["ProcessingInputs"][0]["S3Input"]["LocalPath"] = "/tmp/model"
     problems = "\n".join(create_processing_job_problems(args))
-    assert "RoleArn" in problems and "unknown instance type" in problems and "/tmp/model" in problems
+    assert "RoleArn" in problems and "unknown instance type ml.m5.huge" in problems and "/tmp/model" in problems

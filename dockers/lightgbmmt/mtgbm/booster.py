@@ -16,8 +16,11 @@ Arrays are row-major N×K with columns in ``hp.task_label_names`` order everywhe
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -45,8 +48,11 @@ from .weighting import GradientAggregator, KnowledgeDistillation, make_weighting
 
 log = logging.getLogger(__name__)
 
-# pred_leaf matrices are chunked to about this many cells (int32) when predicting.
+# predict: one worker's pred_leaf chunk holds about this many leaf indexes (int32: 8 MiB) ...
 _PREDICT_CHUNK_CELLS = 1 << 21
+# ... and is summed in row blocks whose gathered (trees × rows × tasks) float64 values fill about
+# this many cells (2 MiB, about one core's L2): measured fastest at 100 trees × 6 tasks.
+_SUM_BLOCK_CELLS = 1 << 18
 
 
 @dataclass
@@ -146,7 +152,7 @@ class MultiTaskBooster:
 
     ``predict`` reads each row's leaf in every tree with ``pred_leaf`` once, then sums each task's
     values tree by tree (the order training accumulated them in, so train-row predictions equal the
-    training scores bit for bit).
+    training scores bit for bit); see :meth:`predict` for how that is spread over threads.
     """
 
     def __init__(
@@ -176,6 +182,8 @@ class MultiTaskBooster:
         self.state = state
         self.params = dict(params)
         self._offsets = np.concatenate([[0], np.cumsum([v.shape[0] for v in leaf_values])]).astype(np.int64)
+        if self._offsets[-1] > np.iinfo(np.int32).max:
+            raise ValueError(f"{self._offsets[-1]} leaves in all trees: predict indexes them with int32")
         self._flat_values = (
             np.vstack(leaf_values) if leaf_values else np.zeros((0, len(task_names)), dtype=np.float64)
         )
@@ -196,28 +204,55 @@ class MultiTaskBooster:
             return self.num_trees
         return num_iteration
 
-    def predict(self, X: np.ndarray, raw_score: bool = False, num_iteration: int | None = None) -> np.ndarray:
+    def predict(
+        self, X: np.ndarray, raw_score: bool = False, num_iteration: int | None = None, num_threads: int | None = None
+    ) -> np.ndarray:
         """(N, K) probabilities (or raw log-odds) of every task.
 
         ``num_iteration``: None = best iteration (as LightGBM), <= 0 = all trees, else the first n.
+        ``num_threads``: None or <= 0 = as many as LightGBM's own predict would use (``OMP_NUM_THREADS``,
+        else the CPUs this process may run on).
+
+        The rows are cut into chunks of about ``_PREDICT_CHUNK_CELLS`` leaf indexes; each worker thread
+        takes a chunk, reads its leaves with a single-threaded ``pred_leaf`` (LightGBM releases the GIL)
+        and sums its per-task values (:func:`_sum_leaf_values`, numpy releases the GIL too). Workers
+        never wait for one another, unlike an OpenMP leaf pass followed by a numpy pass. Each row's sum
+        runs init, tree 0, tree 1, ... in that order, as training accumulated it, so train-row
+        predictions equal the training scores bit for bit and the result does not depend on threads.
         """
         X = _as_feature_matrix(X, "X", len(self.feature_names))
         n_iter = self._resolve_iterations(num_iteration)
         out = np.empty((X.shape[0], self.num_tasks), dtype=np.float64)
-        out[:] = np.asarray(self.init_scores)
-        chunk = max(1, _PREDICT_CHUNK_CELLS // max(1, n_iter))
-        for lo in range(0, X.shape[0], chunk):
+        if n_iter == 0 or X.shape[0] == 0:
+            out[:] = np.asarray(self.init_scores)
+            return out if raw_score else _sigmoid_inplace(out)
+        n_leaves = int(self._offsets[n_iter])
+        table = self._flat_values[:n_leaves]
+        tree_offsets = self._offsets[:n_iter].astype(np.int32)
+        init = np.asarray(self.init_scores, dtype=np.float64)
+        chunk = max(1, _PREDICT_CHUNK_CELLS // n_iter)
+        block = max(1, _SUM_BLOCK_CELLS // (n_iter * self.num_tasks))
+
+        def score_chunk(lo: int) -> None:
             hi = min(lo + chunk, X.shape[0])
-            if n_iter == 0:
-                continue
-            leaves = self.structure.predict(X[lo:hi], num_iteration=n_iter, pred_leaf=True, validate_features=False)
-            leaves = np.asarray(leaves, dtype=np.int64).reshape(hi - lo, n_iter)
-            for t in range(n_iter):
-                out[lo:hi] += self._flat_values[leaves[:, t] + self._offsets[t]]
-        if raw_score:
-            return out
-        with np.errstate(over="ignore"):  # exp overflow -> probability 0, which is right
-            return 1.0 / (1.0 + np.exp(-out))
+            leaves = self.structure.predict(
+                X[lo:hi], num_iteration=n_iter, pred_leaf=True, validate_features=False, num_threads=1
+            )
+            leaves = np.asarray(leaves, dtype=np.int32).reshape(hi - lo, n_iter)
+            leaves += tree_offsets  # leaf index in its tree -> row of ``table``
+            _sum_leaf_values(leaves, table, init, out[lo:hi], block)
+            if not raw_score:
+                _sigmoid_inplace(out[lo:hi])
+
+        starts = range(0, X.shape[0], chunk)
+        threads = min(_resolve_threads(num_threads), len(starts))
+        if threads == 1:
+            for lo in starts:
+                score_chunk(lo)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(score_chunk, starts))  # list(): re-raise a worker's exception here
+        return out
 
     def feature_importance(self, importance_type: str = "split") -> dict[str, np.ndarray]:
         """Per-task importance over the trees up to the best iteration, one array per task (feature order).
@@ -299,6 +334,44 @@ class MultiTaskBooster:
             state=TrainingState.from_dict(parts["state"]),
             params=manifest.get("params", {}),
         )
+
+
+def _sum_leaf_values(leaves: np.ndarray, table: np.ndarray, init: np.ndarray, out: np.ndarray, block_rows: int) -> None:
+    """out[i] = init + table[leaves[i, 0]] + table[leaves[i, 1]] + ..., added left to right.
+
+    ``leaves`` (rows × trees, int32) index rows of ``table`` (all trees' leaves × K). Per block of
+    rows: ONE gather of every tree's values, laid out trees × rows × K, then ``np.add.reduce`` over
+    the tree axis. Reducing over the outer axis adds whole rows × K slices one tree after the
+    other (no pairwise summation, which numpy only uses along the contiguous axis), so the order of
+    additions is exactly training's; adding ``init`` to the first tree's slice first keeps it first.
+    One gather per block instead of one per tree and block: 0.7 vs 1.2–1.9 ns per value measured.
+    """
+    for b0 in range(0, leaves.shape[0], block_rows):
+        ids = leaves[b0:b0 + block_rows]
+        # A fresh array: ``take(out=...)`` buffers the whole result again unless bounds go unchecked.
+        gathered = np.take(table, ids.T, axis=0)
+        gathered[0] += init
+        np.add.reduce(gathered, axis=0, out=out[b0:b0 + ids.shape[0]])
+
+
+def _sigmoid_inplace(raw: np.ndarray) -> np.ndarray:
+    """raw <- 1 / (1 + exp(-raw)), the same operations as the out-of-place expression; exp overflow gives 0."""
+    with np.errstate(over="ignore"):
+        np.negative(raw, out=raw)
+        np.exp(raw, out=raw)
+    raw += 1.0
+    np.reciprocal(raw, out=raw)
+    return raw
+
+
+def _resolve_threads(num_threads: int | None) -> int:
+    """Python worker threads (predict, per-task AUC): ``num_threads`` if > 0, else LightGBM's OpenMP default."""
+    if num_threads is not None and num_threads > 0:
+        return num_threads
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 # ============================================================================ input checks
@@ -474,7 +547,7 @@ def train(
 
     train_set = lgb.Dataset(
         X,
-        label=Y[:, main],
+        label=np.ascontiguousarray(Y[:, main]),  # a strided column: LightGBM would warn and copy it
         feature_name=list(feature_names),
         categorical_feature=[int(i) for i in categorical_feature] if len(categorical_feature) else "auto",
         params=params,
@@ -482,7 +555,7 @@ def train(
     )
     booster = lgb.Booster(params=params, train_set=train_set)
     if has_val:
-        booster.add_valid(lgb.Dataset(Xv, label=Yv[:, main], reference=train_set, params=params), "val")
+        booster.add_valid(lgb.Dataset(Xv, label=np.ascontiguousarray(Yv[:, main]), reference=train_set, params=params), "val")
 
     # ---- state: fresh, or restored from a checkpoint ----
     init = _prior_log_odds(Y) if hp.boost_from_average else np.zeros(K)
@@ -536,16 +609,19 @@ def train(
     bagger = RowBagger(N, hp.bagging_fraction, hp.bagging_freq, hp.seed)
     train_leaves = _LeafFinder(booster, 0, X)
     val_leaves = _LeafFinder(booster, 1, Xv) if has_val else None
-    val_auc_of = TaskAuc(Yv) if has_val else None
+    # Threads for the per-task AUC sorts between trees (LightGBM's own threads are idle then).
+    n_threads = _resolve_threads(hp.num_threads)
+    workers = ThreadPoolExecutor(max_workers=n_threads) if n_threads > 1 else None
+    val_auc_of = TaskAuc(Yv, workers) if has_val else None
     sample = np.sort(np.random.default_rng(hp.seed).permutation(N)[:TRAIN_AUC_MAX_ROWS])
-    train_auc_of = TaskAuc(Y[sample])
+    train_auc_of = TaskAuc(Y[sample], workers)
 
     # A checkpoint written when training stopped (early stopping, no split) is a finished run.
     start = total if state.stop_reason else state.rounds_done
     clock0 = time.perf_counter() - (state.elapsed_seconds[-1] if state.elapsed_seconds else 0.0)
     # OpenBLAS worker threads spin after each of our small matrix-vector products and steal the cores
     # LightGBM's OpenMP threads grow the tree on (measured: tree growth 1.6x slower, aggregation 4x).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"), workers or contextlib.nullcontext():
         for it in range(start + 1, total + 1):
             # 1-2. probabilities, gradients, weights, aggregated (G, H)
             _sigmoid_into(F, P, eps)

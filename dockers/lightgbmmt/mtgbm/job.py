@@ -24,6 +24,7 @@ from cursus.steps.hyperparams.hyperparameters_lightgbmmt import LightGBMMtModelH
 from mtgbm import evaluation, plots
 from mtgbm.booster import MultiTaskBooster, train
 from mtgbm.data import CHANNELS, check_both_classes, check_columns, label_matrix, read_channel
+from mtgbm.entrypoint import commit_outputs
 from mtgbm.errors import MTGBMInputError
 from mtgbm.preprocessing import Precomputed, Preprocessor, check_precomputed_state, load_precomputed, select_features
 from mtgbm.progress import ProgressLog
@@ -145,10 +146,9 @@ def prepare_data(hp: LightGBMMtModelHyperparameters, paths: JobPaths, switches: 
     preprocessor = Preprocessor.fit(
         frames["train"], Y["train"][:, hp.main_task_index], numeric_features=numeric, categorical_features=categorical,
         categorical_handling=hp.categorical_handling, smooth_factor=hp.smooth_factor, count_threshold=hp.count_threshold,
-        impute_dict=pre.impute_dict, risk_tables=pre.risk_tables,
+        impute_dict=pre.impute_dict, risk_tables=pre.risk_tables, categories_mapped=pre.risk_tables is not None,
     )
-    mapped = pre.risk_tables is not None
-    X = {c: preprocessor.transform(df, categories_mapped=mapped) for c, df in frames.items()}
+    X = {c: preprocessor.transform(df) for c, df in frames.items()}
     ids = {c: df[hp.id_name] for c, df in frames.items()}
     return Prepared(preprocessor, X, Y, ids)
 
@@ -216,18 +216,6 @@ def training_summary(hp: LightGBMMtModelHyperparameters, data: Prepared, booster
     }
 
 
-def _commit(staging: Path, final: Path) -> None:
-    """Move every entry of ``staging`` into ``final`` (replacing same-named entries)."""
-    final.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(staging.iterdir()):
-        target = final / entry.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        shutil.move(str(entry), str(target))
-
-
 def run(paths: JobPaths, switches: Switches) -> dict[str, Any]:
     """The whole job; raises MTGBMInputError / HyperparameterError for anything a person must fix."""
     started = time.monotonic()
@@ -266,8 +254,8 @@ def run(paths: JobPaths, switches: Switches) -> dict[str, Any]:
         summary = training_summary(hp, data, booster, progress, metrics, switches)
         summary["total_seconds"] = round(time.monotonic() - started, 3)
         (stage_out / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        _commit(stage_out, paths.output_data_dir)
-        _commit(stage_model, paths.model_dir)  # the model last: if it is there, so is its evaluation
+        commit_outputs(stage_out, paths.output_data_dir)
+        commit_outputs(stage_model, paths.model_dir)  # the model last: if it is there, so is its evaluation
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for t in tasks:

@@ -7,7 +7,9 @@ very functions the job used on its test split) and asks the saved booster for ev
 
 Input columns: every feature in ``feature_columns.txt`` must be present (a missing one is an
 :class:`MTGBMInputError` naming it); extra columns (ids, labels, anything else) are ignored; unseen
-categories get the default risk the job saved. Output: one ``<task>_prob`` column per task, the main
+categories get the default risk the job saved. A model trained on columns risk-mapped upstream
+(USE_PRECOMPUTED_RISK_TABLES, recorded in ``preprocessing.json``) takes risk-mapped columns, as its job
+did, and refuses raw categories with the fix. Output: one ``<task>_prob`` column per task, the main
 task first, then the others in training order.
 """
 

@@ -35,11 +35,22 @@ class CodePublisher(Protocol):
 
 
 def build_code_package(
-    container: str, hyperparameters: dict[str, Any] | None, hyperparameters_file: str, code_location: str
+    container: str, code_location: str, hyperparameters: dict[str, Any] | None = None,
+    hyperparameters_file: str | None = None,
 ) -> CodePackage:
-    """Stage ``container`` with ``hyperparameters`` inside and tar it; same inputs, same bytes, same URI."""
+    """Stage ``container`` and tar it; same inputs, same bytes, same URI.
+
+    Training steps ship their full ``hyperparameters`` inside, at ``hyperparameters_file`` (relative to
+    the code root); processing steps ship the code alone.
+    """
+    if (hyperparameters is None) != (hyperparameters_file is None):
+        raise ValueError("pass hyperparameters and hyperparameters_file together: the file is where they are written")
     with tempfile.TemporaryDirectory(prefix="cursus-stage-") as tmp:
-        staged = stage_code_dir(container, Path(tmp) / "code", hyperparameters, hyperparameters_file)
+        dest = Path(tmp) / "code"
+        if hyperparameters is None or hyperparameters_file is None:
+            staged = stage_code_dir(container, dest)
+        else:
+            staged = stage_code_dir(container, dest, hyperparameters, hyperparameters_file)
         tarball = _deterministic_targz(staged)
     digest = hashlib.sha256(tarball).hexdigest()
     return CodePackage(tarball, f"{code_location.rstrip('/')}/{digest}/sourcedir.tar.gz")
@@ -97,5 +108,7 @@ class LocalCodePublisher:
         if (target, package.s3_uri) not in self.pending:
             self.pending.append((target, package.s3_uri))
 
-    def upload_commands(self) -> list[str]:
-        return [f"aws s3 cp {path} {uri}" for path, uri in self.pending]
+
+def upload_command(path: Path, s3_uri: str) -> str:
+    """The command that puts a package written offline where the pipeline definition expects it."""
+    return f"aws s3 cp {path} {s3_uri}"

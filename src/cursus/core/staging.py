@@ -22,16 +22,26 @@ CONTAINER_SAFE_INITS = ("__init__.py", "core/__init__.py", "steps/__init__.py")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
 
 
-def container_source_dir(name: str) -> Path:
-    """Folder of the container code ``dockers/<name>``: inside the installed wheel, else the checkout."""
+def _bundled(wheel_path: str, checkout_path: str) -> Path:
+    """A folder the wheel ships under ``cursus/<wheel_path>``, or the source checkout's ``<checkout_path>``."""
     package_root = Path(cursus.__file__).resolve().parent
-    for candidate in (package_root / "_container" / name, package_root.parents[1] / "dockers" / name):
+    for candidate in (package_root / wheel_path, package_root.parents[1] / checkout_path):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(
-        f"container code '{name}' not found in {package_root / '_container'} nor in the source checkout; "
-        "reinstall cursus-lightgbmmt (the wheel ships it under cursus/_container)."
+        f"'{checkout_path}' not found in {package_root / wheel_path} nor in a source checkout; "
+        f"reinstall cursus-lightgbmmt (the wheel ships it under cursus/{wheel_path})."
     )
+
+
+def container_source_dir(name: str) -> Path:
+    """Folder of the container code ``dockers/<name>``: inside the installed wheel, else the checkout."""
+    return _bundled(f"_container/{name}", f"dockers/{name}")
+
+
+def examples_dir() -> Path:
+    """The example DAG and config a user copies (``examples/``), wherever cursus is installed from."""
+    return _bundled("_examples", "examples")
 
 
 def stage_code_dir(

@@ -17,7 +17,6 @@ from sagemaker.workflow.functions import Join
 from sagemaker.workflow.steps import TrainingStep
 
 from cursus.core.base.builder_base import StepBuilderBase
-from cursus.core.code_package import build_code_package
 from cursus.core.errors import ConfigError
 from cursus.steps.configs.config_training_base import TrainingStepConfigBase
 
@@ -34,7 +33,7 @@ class TrainingStepBuilderBase(StepBuilderBase):
     """Builds ``TrainingStep(step_args=estimator.fit(...))`` under a PipelineSession."""
 
     config_class: ClassVar[type[TrainingStepConfigBase]] = TrainingStepConfigBase
-    container_name: ClassVar[str]
+    config: TrainingStepConfigBase
     # An input whose contract path is the data root itself arrives as one channel per split.
     data_splits: ClassVar[tuple[str, ...]] = ("train", "val", "test")
 
@@ -56,11 +55,7 @@ class TrainingStepBuilderBase(StepBuilderBase):
 
     def create_step(self, inputs: dict[str, Any], depends_on: list[Any]) -> TrainingStep:
         self.check_inputs(inputs)
-        package = build_code_package(
-            self.container_name, self.embedded_hyperparameters(),
-            self.contract.embedded_hyperparameters_file, self.config.code_location,
-        )
-        self.code_publisher.publish(package)
+        package = self.publish_code(self.embedded_hyperparameters(), self.contract.embedded_hyperparameters_file)
         estimator = self.create_estimator(package.s3_uri, inputs)
         return TrainingStep(
             name=self.step_name, step_args=estimator.fit(inputs=self.channels(inputs)), depends_on=depends_on or None

@@ -64,6 +64,16 @@ register_step(
         description="Multi-task gradient boosting (MT-GBM) on LightGBM: one model, a main task and related subtasks.",
     )
 )
+register_step(
+    StepInfo(
+        name="LightGBMMTModelEval",
+        config_class="cursus.steps.configs.lightgbmmt_model_eval_config:LightGBMMTModelEvalConfig",
+        builder_class="cursus.steps.builders.builder_lightgbmmt_model_eval:LightGBMMTModelEvalStepBuilder",
+        spec="cursus.steps.specs.lightgbmmt_model_eval_spec:LIGHTGBMMT_MODEL_EVAL_SPEC",
+        sagemaker_step_type="Processing",
+        description="Scores a dataset with a trained LightGBMMT model: per-task predictions, metrics and plots.",
+    )
+)
 
 
 def get_step_info(name: str) -> StepInfo:

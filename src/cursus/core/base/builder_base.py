@@ -1,10 +1,11 @@
 """Step builder base: what every builder shares, whatever SageMaker job it creates.
 
 A builder turns (config, specification, resolved inputs) into one SageMaker pipeline step. This base
-checks the inputs against the specification, follows output property paths for downstream steps and
-formats the enterprise settings (VPC, KMS, tags) the same way for training and processing jobs.
-Job-specific bases (``cursus.core.training_builder``) add the estimator or processor. No ``sagemaker``
-import here: the module is also staged into the container with the rest of ``cursus.core.base``.
+checks the inputs against the specification, follows output property paths for downstream steps,
+publishes the step's staged container code and formats the enterprise settings (VPC, KMS, tags) the
+same way for training and processing jobs. Job-specific bases (``cursus.core.training_builder``,
+``cursus.core.processing_builder``) add the estimator or processor. No ``sagemaker`` import here: the
+module is also staged into the container with the rest of ``cursus.core.base``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, ClassVar
 
 from cursus.core.base.config_base import BasePipelineConfig
 from cursus.core.base.specification_base import StepSpecification
+from cursus.core.code_package import CodePackage, build_code_package
 from cursus.core.errors import ConfigError, DependencyResolutionError
 
 
@@ -21,6 +23,8 @@ class StepBuilderBase(ABC):
     """Builds the step of one DAG node. Subclasses set ``config_class`` and implement :meth:`create_step`."""
 
     config_class: ClassVar[type[BasePipelineConfig]]
+    # Folder under dockers/ whose code the job runs (job steps; see :meth:`publish_code`).
+    container_name: ClassVar[str]
 
     def __init__(
         self, config: BasePipelineConfig, spec: StepSpecification, *, step_name: str,
@@ -64,6 +68,18 @@ class StepBuilderBase(ABC):
         for kind, part in self.spec.output(name).property_steps():
             ref = getattr(ref, part) if kind == "attr" else ref[part]
         return ref
+
+    def publish_code(
+        self, hyperparameters: dict[str, Any] | None = None, hyperparameters_file: str | None = None
+    ) -> CodePackage:
+        """Stage ``container_name`` as a content-addressed package and hand it to the code publisher.
+
+        Every job step ships its code this way rather than through the SDK, which would upload during
+        ``pipeline.definition()`` (impossible offline) under a key that depends on local paths.
+        """
+        package = build_code_package(self.container_name, self.config.code_location, hyperparameters, hyperparameters_file)
+        self.code_publisher.publish(package)
+        return package
 
     # ----- enterprise settings shared by every job type -----
     def network_kwargs(self) -> dict[str, Any]:

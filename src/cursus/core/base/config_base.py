@@ -55,7 +55,7 @@ class BasePipelineConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Read-only properties, listed so that a saved file carrying one gets a clear error.
-    derived_fields: ClassVar[tuple[str, ...]] = ("aws_region", "pipeline_name", "pipeline_s3_loc")
+    derived_fields: ClassVar[tuple[str, ...]] = ("aws_region", "pipeline_name", "pipeline_s3_loc", "code_location")
 
     # ----- tier 1: essential user inputs -----
     author: str = Field(min_length=1, pattern=r"^[A-Za-z0-9\-]+$", description="Owner; part of the pipeline name.")
@@ -107,6 +107,11 @@ class BasePipelineConfig(BaseModel):
     def pipeline_s3_loc(self) -> str:
         """Root of everything this pipeline version writes: code, outputs, checkpoints."""
         return f"s3://{self.bucket}/cursus/{self.pipeline_name}/{self.pipeline_version}"
+
+    @property
+    def code_location(self) -> str:
+        """Where the steps' code packages go (content-addressed, so steps sharing code share one object)."""
+        return f"{self.pipeline_s3_loc}/code"
 
     @classmethod
     def field_tiers(cls) -> dict[str, list[str]]:

@@ -67,6 +67,13 @@ class TrainingScriptContract(ScriptContract):
 class ProcessingScriptContract(ScriptContract):
     """Contract of a SageMaker processing-job script (paths under /opt/ml/processing)."""
 
+    code_dir: str = Field(
+        default="/opt/ml/processing/input/code", description="Where the job unpacks the code and runs the entry point."
+    )
+    failure_path: str = Field(
+        default="/opt/ml/output/message", description="Why the job failed; SageMaker shows it as the ExitMessage."
+    )
+
     @model_validator(mode="after")
     def _paths_under_processing(self) -> "ProcessingScriptContract":
         self._check_roots((PROCESSING_ROOT,), (PROCESSING_ROOT,))

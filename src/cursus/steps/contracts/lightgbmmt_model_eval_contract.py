@@ -8,9 +8,6 @@ threshold come from the ``hyperparameters.json`` inside the model it evaluates.
 from cursus.core.base.contract_base import ProcessingScriptContract
 from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT
 
-# Where a processing container writes why it failed (DescribeProcessingJob's ExitMessage, first 1 KB).
-PROCESSING_EXIT_MESSAGE_PATH = "/opt/ml/output/message"
-
 LIGHTGBMMT_MODEL_EVAL_CONTRACT = ProcessingScriptContract(
     entry_point="lightgbmmt_model_eval.py",
     expected_input_paths={

@@ -78,6 +78,8 @@ def plot_weight_evolution(iterations: list[int], weights: np.ndarray, task_names
     for k, task in enumerate(task_names):
         ax.plot(iterations, weights[:, k], label=task, linewidth=1.2)
     ax.set(title="Task weights per round", xlabel="round", ylabel="weight")
+    if weights.size and np.all(weights > 0):
+        ax.set_yscale("log")  # subtask weights sit 1-2 orders below the main task's; show how they move
     ax.legend(fontsize=8, ncol=2)
     return _save(fig, Path(out_dir) / "weight_evolution.png")
 

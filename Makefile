@@ -33,4 +33,5 @@ test-image: $(IMGSTAMP)
 	OMP_WAIT_POLICY=PASSIVE PYTHONPATH=src $(IMGENV)/bin/python -m pytest -q tests/container
 
 bench: $(STAMP)
-	OMP_WAIT_POLICY=PASSIVE $(PY) bench/bench_booster.py
+	OMP_WAIT_POLICY=PASSIVE $(PY) bench/bench_booster.py --repeat 3
+	OMP_WAIT_POLICY=PASSIVE $(PY) bench/bench_predict.py --repeat 3

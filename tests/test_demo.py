@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from cursus.cli import main as cursus_main
 
 
 def test_demo_runs_every_stage_and_points_to_each_output(tmp_path, capsys):
-    started = time.monotonic()
     code = cursus_main(["demo", "--workdir", str(tmp_path / "demo"), "--rows", "4000"])
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
-    assert time.monotonic() - started < 120
     assert "[mtgbm-metrics]" not in out  # per-round lines stay in the job log
     assert [int(n) for n in re.findall(r"^\[(\d)/5\] ", out, re.M)] == [1, 2, 3, 4, 5]  # every stage announced, in order
     table = out[out.index("test metrics, MT-GBM"):]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from cursus.cli import main as cursus_main
-from cursus.local_run import LocalRunError, local_steps, prepare_local_job, prepare_local_processing_job, toolkit_cmd_args
+from cursus.local_run import LocalJob, LocalRunError, local_steps, prepare_local_job, prepare_local_processing_job, toolkit_cmd_args
 from cursus.sample_data import write_sample_splits
 from cursus.steps.contracts.lightgbmmt_model_eval_contract import LIGHTGBMMT_MODEL_EVAL_CONTRACT as EVAL_CONTRACT
 from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT as CONTRACT
@@ -67,7 +70,8 @@ def test_environment_is_what_the_toolkit_sets(small_data, tmp_path, monkeypatch)
 
 
 def test_cmd_args_are_the_real_toolkits():
-    mapping = pytest.importorskip("sagemaker_training.mapping")
+    from sagemaker_training import mapping  # a test dependency: the real toolkit's own conversion
+
     hps = {"b_flag": json.dumps(True), "a_rate": json.dumps(0.05), "names": json.dumps(["x", "y"]),
            "sagemaker_program": json.dumps("x.py"), "n": json.dumps(3)}
     decoded = {k: json.loads(v) for k, v in hps.items() if not k.startswith("sagemaker_")}
@@ -126,3 +130,14 @@ def test_steps_come_from_the_registry_and_processing_layout_from_its_contract(sm
         prepare_local_processing_job(EVAL_STEP, {"model_input": tmp_path / "model"}, tmp_path / "e")
     with pytest.raises(LocalRunError, match="training channels"):
         prepare_local_processing_job(STEP, {}, tmp_path / "e")
+
+
+def test_run_kills_a_job_that_outlives_its_timeout(tmp_path):
+    (tmp_path / "sleeper.py").write_text("import time\nprint('started', flush=True)\ntime.sleep(60)\n")
+    job = LocalJob(base_dir=tmp_path, code_dir=tmp_path, entry_point="sleeper.py", args=[], env=dict(os.environ),
+                   outputs={}, failure_file=tmp_path / "failure", log_file=tmp_path / "job.log")
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        job.run(echo=False, timeout=1)
+    assert time.monotonic() - started < 30
+    assert "started" in job.log_file.read_text()

@@ -173,6 +173,7 @@ def _decode_json(text: str) -> Payload:
     if not isinstance(instances, list) or not instances:
         raise RequestError('JSON must be {"instances": [...]}, a list of rows, or one object of column -> value, with at least one row')
     kinds = {type(row) for row in instances}
+    _reject_nested_values(instances)
     if kinds == {dict}:
         return Payload(pd.DataFrame.from_records(instances), named=True)
     if kinds == {list}:
@@ -182,6 +183,20 @@ def _decode_json(text: str) -> Payload:
         return Payload(pd.DataFrame(instances), named=False)
     names = sorted(k.__name__ for k in kinds)
     raise RequestError(f"JSON rows must all be objects (column -> value) or all lists (values in feature order); got {names}")
+
+
+def _reject_nested_values(instances: list[object]) -> None:
+    """A list/dict cell would make pandas raise a TypeError (HTTP 500) or become a silent NaN: refuse it."""
+    for i, row in enumerate(instances):
+        cells = row.items() if isinstance(row, dict) else enumerate(row) if isinstance(row, list) else ()
+        for column, value in cells:
+            if isinstance(value, (list, dict)):
+                where = f"column '{column}'" if isinstance(row, dict) else f"value {column} (0-based)"
+                raise RequestError(
+                    f"JSON row {i} (0-based), {where}, is {'a list' if isinstance(value, list) else 'an object'} "
+                    f"({json.dumps(value)[:60]}); every value must be a number, a string or null: "
+                    "give one row per instance, each value a scalar"
+                )
 
 
 def _name_columns(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,14 +156,26 @@ class LocalJob:
 
     def run(self, echo: bool = True, timeout: float | None = None, hide: tuple[str, ...] = ()) -> int:
         """Run to the end; the output goes to ``log_file`` and, when ``echo``, to the console (minus lines
-        containing any of ``hide``, e.g. the per-round metric lines). Returns the exit code."""
+        containing any of ``hide``, e.g. the per-round metric lines). Returns the exit code; a job still
+        running after ``timeout`` seconds is killed and ``subprocess.TimeoutExpired`` raised."""
+        killed = threading.Event()
         with self.log_file.open("w") as log, self.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
             assert proc.stdout is not None
-            for line in proc.stdout:
-                log.write(line)
-                if echo and not any(h in line for h in hide):
-                    print(line, end="", flush=True)
-            return proc.wait(timeout=timeout)
+            watchdog = threading.Timer(timeout, lambda: (killed.set(), proc.kill())) if timeout else None
+            if watchdog:
+                watchdog.start()
+            try:
+                for line in proc.stdout:
+                    log.write(line)
+                    if echo and not any(h in line for h in hide):
+                        print(line, end="", flush=True)
+                code = proc.wait()
+            finally:
+                if watchdog:
+                    watchdog.cancel()
+        if killed.is_set():
+            raise subprocess.TimeoutExpired(self.command, timeout)
+        return code
 
     def failure_reason(self) -> str | None:
         return self.failure_file.read_text().strip() if self.failure_file.exists() else None

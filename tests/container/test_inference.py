@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from http import HTTPStatus
 
 import numpy as np
 import pytest
@@ -113,6 +114,15 @@ BAD_REQUESTS = {
     "json mixed rows": (lambda m, r: '{"instances": [{"num_00": 1}, [1, 2]]}', "application/json", None, 400, "all be objects .* or all lists"),
     "json missing feature": (
         lambda m, r: json.dumps({"instances": [{"num_00": 1.0}]}), "application/json", None, 400, r"missing feature column\(s\) \['num_01'"),
+    "json list cell": (
+        lambda m, r: json.dumps({"instances": [{"num_00": 1.0}, {"num_00": [1, 2], "num_01": 2.0}]}),
+        "application/json", None, 400, r"JSON row 1 \(0-based\), column 'num_00', is a list \(\[1, 2\]\).*each value a scalar"),
+    "json dict cell": (
+        lambda m, r: json.dumps([{"num_01": {"a": 1}}]),
+        "application/json", None, 400, r"JSON row 0 \(0-based\), column 'num_01', is an object \(\{\"a\": 1\}\)"),
+    "json positional nested": (
+        lambda m, r: json.dumps({"instances": [[1.0] * 21 + [[3.0]]]}),
+        "application/json", None, 400, r"JSON row 0 \(0-based\), value 21 \(0-based\), is a list"),
     "not utf-8": (lambda m, r: b"\xff\xfe1,2", "text/csv; charset=latin-1", None, 400, "not UTF-8"),
     "content type": (lambda m, r: b"\x93NUMPY\xff", "application/x-npy", None, 415, "content type 'application/x-npy' is not supported"),
     "accept type": (lambda m, r: _csv(m, r), "text/csv", "application/x-protobuf", 406, "accept type 'application/x-protobuf'"),
@@ -125,7 +135,7 @@ def test_malformed_requests_get_a_4xx_message_not_a_traceback(model, rows, case)
     with pytest.raises(inference.RequestError) as caught:
         invoke(model, make_body(model, rows), content_type, accept or "application/json")
     err = caught.value
-    assert isinstance(err, ValueError)
-    assert err.status_code == status and str(err).startswith(f"{status} {err.phrase}: ")
+    assert (err.status_code, err.phrase) == (status, HTTPStatus(status).phrase), str(err)
+    assert str(err) == f"{status} {HTTPStatus(status).phrase}: {err.message}"
     assert re.search(fragment, err.message), err.message
     assert "Traceback" not in str(err) and 'File "' not in str(err)

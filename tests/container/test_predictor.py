@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
+import re
 import shutil
 import tarfile
 
@@ -11,6 +14,8 @@ import pandas as pd
 import pytest
 from test_predictor_fixture import trained_model
 
+from mtgbm import checkpoint
+from mtgbm.booster import MultiTaskBooster
 from mtgbm.errors import MTGBMInputError
 from mtgbm.evaluation import read_split_archive
 from mtgbm.predictor import MultiTaskPredictor
@@ -109,3 +114,51 @@ def test_files_of_two_training_runs_are_refused(model, tmp_path):
     (mixed / "feature_columns.txt").write_text(lines.replace(",TMP", ",num_01"))
     with pytest.raises(MTGBMInputError, match="mixes files of different training runs"):
         MultiTaskPredictor.load(mixed)
+
+
+def _corrupted_copy(model, tmp_path, edit):
+    broken = tmp_path / "model"
+    shutil.copytree(model.model_dir, broken)
+    edit(broken)
+    return broken
+
+
+def _edit_manifest(change):
+    def edit(directory):
+        path = directory / "mtgbm_model.json"
+        manifest = json.loads(path.read_text())
+        change(manifest)
+        path.write_text(json.dumps(manifest))
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: (d / "leaf_values.json").unlink(), r"leaf_values\.json not found \(files\.leaf_values of .*mtgbm_model\.json\); use the unpacked model\.tar\.gz of one"),
+    (lambda d: (d / "training_state.json").unlink(), r"training_state\.json not found .*use the unpacked model\.tar\.gz of one LightGBMMTTraining job"),
+    (_edit_manifest(lambda m: m.update(format_version=0)), r"mtgbm_model\.json has format_version=0; this code reads format_version=1: retrain with this version"),
+    (_edit_manifest(lambda m: m.pop("lambda_l2")), r"mtgbm_model\.json lacks key\(s\) \['lambda_l2'\]; use the unpacked model\.tar\.gz of one"),
+    (_edit_manifest(lambda m: m["files"].pop("structure")), r"mtgbm_model\.json lacks key\(s\) \['files\.structure'\]"),
+    (lambda d: (d / "leaf_values.json").write_text('{"leaf_values": [1, 2'), r"leaf_values\.json is not valid JSON \(.* at line 1 column \d+\); use the unpacked"),
+    (lambda d: (d / "mtgbm_model.json").write_text("[1]"), r"mtgbm_model\.json holds a JSON list, not an object"),
+    (lambda d: (d / "leaf_values.json").write_text('{"leaf_values": []}'), r"leaf_values\.json lacks key 'grad_sums'"),
+], ids=["no leaf file", "no state file", "format_version", "manifest key", "files key", "bad json", "manifest not object", "leaf key"])
+def test_corrupted_model_directory_is_named_with_the_fix(model, tmp_path, edit, message):
+    broken = _corrupted_copy(model, tmp_path, edit)
+    with pytest.raises(MTGBMInputError, match=message):
+        MultiTaskPredictor.load(broken)
+    with pytest.raises(MTGBMInputError, match=message):
+        MultiTaskBooster.load(broken)
+
+
+def test_foreign_npz_checkpoint_is_ignored_with_a_warning(tmp_path, caplog):
+    np.savez(tmp_path / checkpoint.CHECKPOINT_FILE, weights=np.arange(3))
+    with caplog.at_level(logging.WARNING):
+        assert checkpoint.read_checkpoint(tmp_path, "fingerprint") is None
+    assert re.search(r"ignoring unreadable checkpoint .*no \['meta', 'model'\] array\(s\).*training from scratch", caplog.text), caplog.text
+
+
+def test_checkpoint_with_undecodable_meta_is_ignored(tmp_path, caplog):
+    np.savez(tmp_path / checkpoint.CHECKPOINT_FILE, meta=np.frombuffer(b"\xff{", dtype=np.uint8), model=np.zeros(1, np.uint8))
+    with caplog.at_level(logging.WARNING):
+        assert checkpoint.read_checkpoint(tmp_path, "fingerprint") is None
+    assert "ignoring unreadable checkpoint" in caplog.text

@@ -131,7 +131,7 @@ def test_evaluation_output_reference_points_at_the_jobs_output_tarball(session, 
     from cursus.core.config_loader import load_node_configs
     from cursus.registry import get_step_info
 
-    (info, config), = load_node_configs(EXAMPLES / "lightgbmmt_config.json", [TRAINING_NODE]).values()
+    info, config = load_node_configs(EXAMPLES / "lightgbmmt_config.json", [TRAINING_NODE, EVAL_NODE])[TRAINING_NODE]
     builder = info.load_builder_class()(
         config, info.load_spec(), step_name=TRAINING_NODE, sagemaker_session=session, role=config.role,
         code_publisher=LocalCodePublisher(tmp_path),

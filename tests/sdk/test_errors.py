@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from botocore_check import create_training_job_problems
-from conftest import EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
+from conftest import EVAL_NODE, EXAMPLES, TRAINING_NODE, example_config, training_section, write_config
 
 from cursus.core.base.config_base import ParameterBinding
 from cursus.core.base.hyperparameters_base import HyperparameterError
@@ -92,11 +92,11 @@ def test_contract_spec_mismatch_stops_the_compile(session, tmp_path, monkeypatch
 
 @pytest.mark.parametrize("overrides, message", [
     ({"main_task_index": 6}, "main_task_index=6 is out of range for 6 tasks"),
-    ({"task_label_names": ["is_fraud"]}, "task_label_names"),
+    ({"task_label_names": ["is_fraud"]}, r"task_label_names: List should have at least 2 items.*\(got \[\"is_fraud\"\]\)"),
     ({"tab_field_list": ["num_00", "is_fraud_cc"]}, "also listed as features"),
-    ({"loss_type": "adaptve"}, "loss_type"),
-    ({"learning_rate": -0.1}, "learning_rate"),
-    ({"lerning_rate": 0.1}, "lerning_rate: unknown key"),
+    ({"loss_type": "adaptve"}, r"loss_type: Input should be 'fixed', 'adaptive' or 'adaptive_kd' \(got \"adaptve\"\)"),
+    ({"learning_rate": -0.1}, r"learning_rate: Input should be greater than 0 \(got -0\.1\)"),
+    ({"lerning_rate": 0.1}, r"lerning_rate: unknown key \(value 0\.1\); remove it or fix its spelling"),
 ])
 def test_bad_hyperparameters(session, tmp_path, overrides, message):
     config = example_config()
@@ -139,6 +139,43 @@ def test_misspelt_shared_field(session, tmp_path):
     config = example_config()
     config["configuration"]["shared"]["athor"] = "x"
     with pytest.raises(ConfigError, match=r"shared has \['athor'\]"):
+        _compile(session, tmp_path, config)
+
+
+@pytest.mark.parametrize("section", ["specific", "config_types"])
+def test_config_section_for_a_node_not_in_the_dag_is_named(session, tmp_path, section):
+    config = example_config()
+    parent = config["configuration"] if section == "specific" else config["metadata"]
+    parent[section]["LightGBMMTModelEval_evl"] = parent[section][EVAL_NODE]
+    where = "configuration.specific" if section == "specific" else "metadata.config_types"
+    with pytest.raises(ConfigError, match=(
+        rf"{where} in .* has \['LightGBMMTModelEval_evl'\], which are not nodes of the DAG; "
+        rf"the DAG's nodes are \['{TRAINING_NODE}', '{EVAL_NODE}'\]: rename the entries"
+    )):
+        _compile(session, tmp_path, config)
+
+
+@pytest.mark.parametrize("section, value, kind", [("shared", [1], "array"), ("specific", "x", "string")])
+def test_config_section_that_is_not_an_object(session, tmp_path, section, value, kind):
+    config = example_config()
+    config["configuration"][section] = value
+    with pytest.raises(ConfigError, match=rf"configuration\.{section} in .* is a JSON {kind}, not an object; write it as \{{\.\.\.\}}"):
+        _compile(session, tmp_path, config)
+
+
+def test_node_section_that_is_not_an_object(session, tmp_path):
+    config = example_config()
+    config["configuration"]["specific"][TRAINING_NODE] = ["x"]
+    with pytest.raises(ConfigError, match=rf"configuration\.specific\.{TRAINING_NODE} in .* is a JSON array, not an object"):
+        _compile(session, tmp_path, config)
+
+
+def test_unknown_config_field_names_value_and_fix(session, tmp_path):
+    config = example_config()
+    training_section(config)["volume_sise"] = 30
+    with pytest.raises(ConfigError, match=(
+        rf"configuration\.specific\.{TRAINING_NODE}\.volume_sise: unknown field \(value 30\); remove it or fix its spelling"
+    )):
         _compile(session, tmp_path, config)
 
 

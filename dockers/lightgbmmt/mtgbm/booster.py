@@ -478,6 +478,9 @@ def _prior_log_odds(Y: np.ndarray) -> np.ndarray:
     return np.log(rate / (1.0 - rate))
 
 
+_MIN_BLOCK_ROWS = 16384
+
+
 def _sigmoid_into(F: np.ndarray, out: np.ndarray, eps: float) -> np.ndarray:
     """out = clip(sigmoid(F), eps, 1 - eps) in float32 (1 - eps rounds to 1 in float32 for eps < 6e-8)."""
     with np.errstate(over="ignore"):
@@ -487,6 +490,31 @@ def _sigmoid_into(F: np.ndarray, out: np.ndarray, eps: float) -> np.ndarray:
     np.reciprocal(out, out=out)
     np.clip(out, eps, 1.0 - eps, out=out)
     return out
+
+
+class _RowBlocks:
+    """Runs an elementwise step on contiguous row blocks, one per thread (the caller's thread takes the first).
+
+    numpy releases the GIL in ufuncs with ``out=``, so the blocks run concurrently. Every row goes
+    through the same operations in the same order whatever the split, so results are bit-identical
+    to one whole-array pass. Block starts are multiples of 1024 rows (same SIMD alignment as the whole
+    array); below ``_MIN_BLOCK_ROWS`` rows per block the hand-off costs more than it saves.
+    """
+
+    def __init__(self, num_rows: int, executor: ThreadPoolExecutor | None, threads: int) -> None:
+        self._executor = executor
+        parts = min(threads, num_rows // _MIN_BLOCK_ROWS) if executor is not None else 1
+        bounds = [0, *(((num_rows * i // parts) // 1024) * 1024 for i in range(1, max(parts, 1))), num_rows]
+        self.blocks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    def __call__(self, step: Callable[[slice], None]) -> None:
+        if len(self.blocks) == 1 or self._executor is None:
+            step(slice(None))
+            return
+        futures = [self._executor.submit(step, rows) for rows in self.blocks[1:]]
+        step(self.blocks[0])
+        for future in futures:
+            future.result()  # re-raise a worker's exception here
 
 
 class _LeafFinder:
@@ -604,14 +632,18 @@ def train(
     GH = np.empty((N, 2 * K), dtype=np.float32)
     g, h = GH[:, :K], GH[:, K:]
     gathered = np.empty((N, K), dtype=np.float64)
-    aggregate = GradientAggregator(N, K, hp.loss_epsilon_norm)
+    # Threads for the elementwise numpy work on row blocks and the per-task AUC sorts between trees
+    # (LightGBM's own threads are idle then).
+    n_threads = _resolve_threads(hp.num_threads)
+    workers = ThreadPoolExecutor(max_workers=n_threads) if n_threads > 1 else None
+    rows = _RowBlocks(N, workers, n_threads)
+    val_rows = _RowBlocks(Xv.shape[0], workers, n_threads) if has_val else None
+    gathered_val = np.empty_like(Fv) if has_val else None
+    aggregate = GradientAggregator(N, K, hp.loss_epsilon_norm, rows)
     leaf_sums = LeafSums(N)
     bagger = RowBagger(N, hp.bagging_fraction, hp.bagging_freq, hp.seed)
     train_leaves = _LeafFinder(booster, 0, X)
     val_leaves = _LeafFinder(booster, 1, Xv) if has_val else None
-    # Threads for the per-task AUC sorts between trees (LightGBM's own threads are idle then).
-    n_threads = _resolve_threads(hp.num_threads)
-    workers = ThreadPoolExecutor(max_workers=n_threads) if n_threads > 1 else None
     val_auc_of = TaskAuc(Yv, workers) if has_val else None
     sample = np.sort(np.random.default_rng(hp.seed).permutation(N)[:TRAIN_AUC_MAX_ROWS])
     train_auc_of = TaskAuc(Y[sample], workers)
@@ -624,17 +656,24 @@ def train(
     with threadpool_limits(limits=1, user_api="blas"), workers or contextlib.nullcontext():
         for it in range(start + 1, total + 1):
             # 1-2. probabilities, gradients, weights, aggregated (G, H)
-            _sigmoid_into(F, P, eps)
-            np.subtract(P, labels, out=g)
-            np.multiply(P, P, out=h)
-            np.subtract(P, h, out=h)
+            def gradients(r: slice) -> None:
+                _sigmoid_into(F[r], P[r], eps)
+                np.subtract(P[r], labels[r], out=g[r])
+                np.multiply(P[r], P[r], out=h[r])
+                np.subtract(P[r], h[r], out=h[r])
+
+            rows(gradients)
             w = weighting.weights(it, P)
             G, H = aggregate(g, h, w, weighting.zscore)
             mask64 = None
             if bagger.active:
                 mask32, mask64 = bagger.masks(it)
-                G *= mask32
-                H *= mask32
+
+                def bag(r: slice) -> None:
+                    np.multiply(G[r], mask32[r], out=G[r])
+                    np.multiply(H[r], mask32[r], out=H[r])
+
+                rows(bag)
             if hp.feature_fraction < 1.0:
                 booster.reset_parameter({"feature_fraction_seed": feature_fraction_seed(hp.seed, it)})
 
@@ -661,12 +700,20 @@ def train(
             tree_sums.append(sums)
 
             # 5. scores
-            np.take(values, leaf, axis=0, out=gathered)
-            F += gathered
+            def add_tree(r: slice) -> None:
+                np.take(values, leaf[r], axis=0, out=gathered[r])
+                np.add(F[r], gathered[r], out=F[r])
+
+            rows(add_tree)
             val_auc = None
             if has_val:
                 vleaf, _ = val_leaves(tree_index, lgb_values)
-                Fv += values[vleaf]
+
+                def add_tree_val(r: slice) -> None:
+                    np.take(values, vleaf[r], axis=0, out=gathered_val[r])
+                    np.add(Fv[r], gathered_val[r], out=Fv[r])
+
+                val_rows(add_tree_val)
                 val_auc = val_auc_of(Fv)
 
             # 6. metrics, distillation, best round, history, callbacks, checkpoint

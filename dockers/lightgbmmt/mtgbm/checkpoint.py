@@ -66,11 +66,17 @@ def read_checkpoint(directory: Path, expected_fingerprint: str) -> tuple[dict[st
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as err:  # truncated or foreign file: train from scratch, say why
-        log.warning("ignoring unreadable checkpoint %s: %s", path, err)
+        missing = [k for k in ("meta", "model") if k not in arrays]
+        if missing:
+            raise ValueError(f"not a training checkpoint: no {missing} array(s) (it has {sorted(arrays)[:10]})")
+        meta = json.loads(_array_text(arrays.pop("meta")))
+        model_text = _array_text(arrays.pop("model"))
+        if not isinstance(meta, dict):
+            raise ValueError(f"its meta is a JSON {type(meta).__name__}, not an object")
+    except (OSError, ValueError, AttributeError) as err:  # truncated or foreign file: train from scratch, say why
+        # (json.JSONDecodeError and UnicodeDecodeError are ValueErrors)
+        log.warning("ignoring unreadable checkpoint %s: %s; training from scratch", path, err)
         return None
-    meta = json.loads(_array_text(arrays.pop("meta")))
-    model_text = _array_text(arrays.pop("model"))
     if meta.get("version") != CHECKPOINT_VERSION:
         log.warning("ignoring checkpoint %s: format version %s, expected %s", path, meta.get("version"), CHECKPOINT_VERSION)
         return None

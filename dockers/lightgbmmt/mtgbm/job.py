@@ -59,15 +59,19 @@ class Switches:
 
 
 # ----- hyperparameters -----
+# Keys SageMaker adds to hyperparameters.json for itself (script mode, tuning jobs); anything else is ours.
+SAGEMAKER_RESERVED_PREFIXES = ("sagemaker_", "_tuning_")
+
+
 def decode_sagemaker_hyperparameters(raw: dict[str, Any]) -> dict[str, Any]:
-    """SageMaker's hyperparameters.json: every value a JSON-encoded string; ``sagemaker_*``/``_tuning*`` keys dropped.
+    """SageMaker's hyperparameters.json: every value a JSON-encoded string; SageMaker's own keys dropped.
 
     A value that is not valid JSON (typed in the console as ``adaptive`` rather than ``"adaptive"``)
     is kept as the plain string, as the SageMaker toolkit does.
     """
     decoded = {}
     for key, value in raw.items():
-        if key.startswith(("sagemaker_", "_")):
+        if key.startswith(SAGEMAKER_RESERVED_PREFIXES):
             continue
         if isinstance(value, str):
             try:
@@ -85,30 +89,49 @@ def _read_json_object(path: Path, what: str) -> dict[str, Any]:
         raise MTGBMInputError(f"{what} {path} is not valid JSON ({err}); fix or regenerate it.") from err
     if not isinstance(data, dict):
         raise MTGBMInputError(f"{what} {path} must hold a JSON object of name -> value, not {type(data).__name__}.")
+    log.info("hyperparameters: %d keys from %s %s", len(data), what, path)
     return data
 
 
 def load_hyperparameters(paths: JobPaths) -> LightGBMMtModelHyperparameters:
-    """Shipped file, overridden by the optional ``config`` channel, overridden by SageMaker's values."""
+    """The shipped file, overridden by the optional ``config`` channel, overridden by tuned values.
+
+    SageMaker's hyperparameters.json repeats every scalar of the shipped file (the builder exposes them
+    so a tuning job can change them); only values that differ from the shipped file are overrides.
+    Without that rule, a config channel from an upstream step could never change a scalar.
+    """
+    channel_dir = paths.config_hyperparameters.parent
+    if channel_dir.is_dir() and not paths.config_hyperparameters.is_file():
+        found = sorted(p.name for p in channel_dir.iterdir())
+        raise MTGBMInputError(
+            f"the config channel {channel_dir} holds {found} but no {paths.config_hyperparameters.name}; "
+            f"name the upstream hyperparameters file {paths.config_hyperparameters.name}."
+        )
     if not paths.embedded_hyperparameters.is_file() and not paths.config_hyperparameters.is_file():
         raise MTGBMInputError(
             f"no hyperparameters file: neither {paths.embedded_hyperparameters} (shipped in the code) nor "
             f"{paths.config_hyperparameters} (config channel) exists; stage the code with its hyperparameters."
         )
-    layers = [
-        ("shipped file", paths.embedded_hyperparameters, False),
-        ("config channel", paths.config_hyperparameters, False),
-        ("SageMaker hyperparameters", paths.sagemaker_hyperparameters, True),
-    ]
-    merged: dict[str, Any] = {}
-    used = []
-    for name, path, sagemaker_encoded in layers:
+    read = {}
+    for name, path in (("shipped file", paths.embedded_hyperparameters), ("config channel", paths.config_hyperparameters),
+                       ("SageMaker hyperparameters", paths.sagemaker_hyperparameters)):
         if path.is_file():
-            values = _read_json_object(path, name)
-            merged.update(decode_sagemaker_hyperparameters(values) if sagemaker_encoded else values)
-            used.append(name)
-            log.info("hyperparameters: %d keys from %s %s", len(values), name, path)
-    hp = LightGBMMtModelHyperparameters.parse(merged, source="hyperparameters (" + " < ".join(used) + ")")
+            read[name] = _read_json_object(path, name)
+    shipped, channel = read.get("shipped file", {}), read.get("config channel", {})
+    sagemaker = decode_sagemaker_hyperparameters(read.get("SageMaker hyperparameters", {}))
+    tuned = {k: v for k, v in sagemaker.items() if shipped.get(k) != v}
+    clashes = sorted(k for k in tuned if k in channel and channel[k] != tuned[k])
+    if clashes:
+        raise MTGBMInputError(
+            "the config channel and SageMaker's hyperparameters set different values for "
+            + ", ".join(f"{k} ({channel[k]!r} vs {tuned[k]!r})" for k in clashes)
+            + "; set each in one place only (tune it, or put it in the upstream hyperparameters file)."
+        )
+    if tuned:
+        log.info("hyperparameters overridden by SageMaker (e.g. a tuning job): %s", sorted(tuned))
+    hp = LightGBMMtModelHyperparameters.parse(
+        {**shipped, **channel, **tuned}, source="hyperparameters (" + " < ".join(read) + ")"
+    )
     return hp  # type: ignore[return-value]
 
 
@@ -177,8 +200,7 @@ def write_evaluation(hp: LightGBMMtModelHyperparameters, data: Prepared, booster
 
 def booster_history(booster: MultiTaskBooster) -> dict[str, Any]:
     """Rounds, validation AUC and weights (rounds x tasks arrays) from the booster's per-round history."""
-    state = booster.state
-    data = state.to_dict() if hasattr(state, "to_dict") else dict(state)
+    data = booster.state.to_dict()
     k = len(data["task_names"])
     return {
         "iterations": list(data["iterations"]),

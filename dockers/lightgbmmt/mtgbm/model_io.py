@@ -23,6 +23,8 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from .errors import MTGBMInputError
+
 MANIFEST = "mtgbm_model.json"
 FORMAT_VERSION = 1
 STRUCTURE_FILE = "structure_model.txt"
@@ -101,31 +103,85 @@ def write_model_dir(
     (directory / MANIFEST).write_text(json.dumps(manifest, allow_nan=False, indent=2) + "\n")
 
 
+class ModelFileMissingError(MTGBMInputError, FileNotFoundError):
+    """A file of the model directory is missing (still a FileNotFoundError for callers that catch that)."""
+
+
+_REQUIRED_MANIFEST_KEYS = ("tasks", "main_task_index", "feature_names", "best_iteration", "init_scores", "lambda_l2", "files")
+_REQUIRED_FILES = ("structure", "leaf_values", "training_state")
+_ONE_JOB_FIX = "use the unpacked model.tar.gz of one LightGBMMTTraining job, unmodified"
+
+
 def read_model_dir(directory: Path) -> dict[str, Any]:
-    """Manifest, structure booster, leaf values/sums and state dict of a saved model directory."""
+    """Manifest, structure booster, leaf values/sums and state dict of a saved model directory.
+
+    Every problem with the files is an :class:`MTGBMInputError` naming the file, what is wrong and the fix.
+    """
     directory = Path(directory)
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file():
-        raise FileNotFoundError(f"{manifest_path} not found: not an MT-GBM model directory (save() writes it)")
-    manifest = json.loads(manifest_path.read_text())
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{manifest_path} has format_version={manifest.get('format_version')}; this code reads version {FORMAT_VERSION}"
+        raise ModelFileMissingError(
+            f"{manifest_path} not found: {directory} is not an MT-GBM model directory; {_ONE_JOB_FIX} (save() writes it)"
         )
-    files = manifest["files"]
-    leaves = json.loads((directory / files["leaf_values"]).read_text())
-    values = [np.asarray(v, dtype=np.float64).reshape(-1, len(manifest["tasks"])) for v in leaves["leaf_values"]]
-    sums = [
-        np.hstack([np.asarray(g, dtype=np.float64), np.asarray(h, dtype=np.float64)]).reshape(len(v), -1)
-        for g, h, v in zip(leaves["grad_sums"], leaves["hess_sums"], values)
-    ]
+    manifest = _read_json(manifest_path)
+    if not isinstance(manifest, dict):
+        raise MTGBMInputError(f"{manifest_path} holds a JSON {type(manifest).__name__}, not an object; {_ONE_JOB_FIX}")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise MTGBMInputError(
+            f"{manifest_path} has format_version={json.dumps(version)}; this code reads format_version={FORMAT_VERSION}: "
+            "retrain with this version of the container (or load it with the version that wrote it)"
+        )
+    missing = [k for k in _REQUIRED_MANIFEST_KEYS if k not in manifest]
+    files = manifest.get("files")
+    if isinstance(files, dict):
+        missing += [f"files.{k}" for k in _REQUIRED_FILES if k not in files]
+    elif "files" not in missing:
+        missing.append("files (not an object)")
+    if missing:
+        raise MTGBMInputError(f"{manifest_path} lacks key(s) {missing}; {_ONE_JOB_FIX}")
+    for key in _REQUIRED_FILES:
+        if not (directory / files[key]).is_file():
+            raise ModelFileMissingError(
+                f"{directory / files[key]} not found (files.{key} of {manifest_path}); {_ONE_JOB_FIX}"
+            )
+    leaves_path = directory / files["leaf_values"]
+    leaves = _read_json(leaves_path)
+    num_tasks = len(manifest["tasks"])
+    try:
+        values = [np.asarray(v, dtype=np.float64).reshape(-1, num_tasks) for v in leaves["leaf_values"]]
+        sums = [
+            np.hstack([np.asarray(g, dtype=np.float64), np.asarray(h, dtype=np.float64)]).reshape(len(v), -1)
+            for g, h, v in zip(leaves["grad_sums"], leaves["hess_sums"], values)
+        ]
+    except (KeyError, TypeError, ValueError) as err:
+        detail = f"lacks key {err}" if isinstance(err, KeyError) else f"does not match {num_tasks} tasks ({err})"
+        raise MTGBMInputError(f"{leaves_path} {detail}; {_ONE_JOB_FIX}") from None
+    structure_path = directory / files["structure"]
+    try:
+        structure = lgb.Booster(model_file=str(structure_path))
+    except lgb.basic.LightGBMError as err:
+        raise MTGBMInputError(f"{structure_path} is not a readable LightGBM model ({err}); {_ONE_JOB_FIX}") from None
     return {
         "manifest": manifest,
-        "structure": lgb.Booster(model_file=str(directory / files["structure"])),
+        "structure": structure,
         "leaf_values": values,
         "leaf_sums": sums,
-        "state": json.loads((directory / files["training_state"]).read_text()),
+        "state": _read_json(directory / files["training_state"]),
     }
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelFileMissingError(f"{path} not found; {_ONE_JOB_FIX}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise MTGBMInputError(f"cannot read {path} ({err}); {_ONE_JOB_FIX}") from None
+    except json.JSONDecodeError as err:
+        raise MTGBMInputError(
+            f"{path} is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}); {_ONE_JOB_FIX}"
+        ) from None
 
 
 def per_task_gain(structure: lgb.Booster, leaf_sums: list[np.ndarray], num_tasks: int, lambda_l2: float, num_iteration: int) -> np.ndarray:

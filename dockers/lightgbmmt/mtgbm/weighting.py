@@ -267,10 +267,16 @@ class GradientAggregator:
     g̃_k is g_k z-scored (population std + eps_norm) when the loss asks for it; the z-score is
     folded into the weights (G = g·(w/σ) − Σ w·μ/σ), so no N×K z-scored copy is made. A column
     with zero variance contributes nothing (its z-score is 0, not noise divided by eps_norm).
+    Only the elementwise step goes through ``for_rows``: the sums over rows and the weighted sums
+    (BLAS matrix-vector products, whose rounding changes with the block size) run on whole arrays.
     """
 
-    def __init__(self, num_rows: int, num_tasks: int, eps_norm: float) -> None:
+    def __init__(
+        self, num_rows: int, num_tasks: int, eps_norm: float, for_rows: Callable[[Callable[[slice], None]], None] | None = None
+    ) -> None:
         self.eps_norm = eps_norm
+        # Runs an elementwise step on contiguous row blocks (possibly concurrently); default: one block.
+        self._for_rows = for_rows or (lambda step: step(slice(0, num_rows)))
         self._ones = np.ones(num_rows, dtype=np.float32)
         self._scratch = np.empty((num_rows, num_tasks), dtype=np.float32)
         self.grad = np.empty(num_rows, dtype=np.float32)
@@ -280,8 +286,13 @@ class GradientAggregator:
         n = g.shape[0]
         if zscore:
             mean = (self._ones @ g).astype(np.float64) / n
-            np.subtract(g, mean.astype(np.float32), out=self._scratch)
-            np.square(self._scratch, out=self._scratch)
+            mean32, scratch = mean.astype(np.float32), self._scratch
+
+            def centred_squares(rows: slice) -> None:
+                np.subtract(g[rows], mean32, out=scratch[rows])
+                np.square(scratch[rows], out=scratch[rows])
+
+            self._for_rows(centred_squares)
             var = (self._ones @ self._scratch).astype(np.float64) / n
             constant = var <= 1e-10 * mean * mean + 1e-30
             scale = np.where(constant, 0.0, weights / (np.sqrt(var) + self.eps_norm))

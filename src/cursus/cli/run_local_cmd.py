@@ -37,6 +37,12 @@ def prepare(args: argparse.Namespace) -> LocalJob:
     """Lay out the job the arguments describe; LocalRunError names a misplaced or missing argument."""
     step = local_step(args.step)
     if step.step_type == "Processing":
+        for flag, given in (("--hyperparameters", args.hyperparameters is not None), ("--keep-checkpoints", args.keep_checkpoints)):
+            if given:
+                raise LocalRunError(
+                    f"{flag} is for training steps; {args.step} is a processing step and would ignore it: "
+                    "remove it (give --model and --data)."
+                )
         model_input = step.model_input()
         if model_input is not None and args.model is None:
             raise LocalRunError(f"{args.step} scores with a trained model: pass --model MODEL.tar.gz or a model folder.")

@@ -33,9 +33,22 @@ LAYOUT_HINT = (
 def load_node_configs(config_path: str | Path, nodes: list[str]) -> dict[str, tuple[StepInfo, BasePipelineConfig]]:
     """``node -> (registry entry, validated config)`` for every node of the DAG."""
     data = _read(config_path)
+    for section in ("shared", "specific"):
+        value = data["configuration"].get(section, {})
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"configuration.{section} in {config_path} is a JSON {_json_type(value)}, not an object; "
+                f"write it as {{...}} (the layout is {LAYOUT_HINT})"
+            )
     shared = _strip_meta(data["configuration"].get("shared", {}))
     specific = data["configuration"].get("specific", {})
     config_types = data["metadata"]["config_types"]
+    bad_specific = [n for n, v in specific.items() if n in nodes and not isinstance(v, dict)]
+    if bad_specific:
+        raise ConfigError(
+            f"configuration.specific.{bad_specific[0]} in {config_path} is a JSON {_json_type(specific[bad_specific[0]])}, "
+            "not an object; write that node's fields as {...}"
+        )
     missing = [n for n in nodes if n not in config_types]
     if missing:
         raise ConfigError(
@@ -43,6 +56,13 @@ def load_node_configs(config_path: str | Path, nodes: list[str]) -> dict[str, tu
             "add metadata.config_types.<node> (the config class) and configuration.specific.<node>, "
             "or rename the DAG node to match"
         )
+    for section, entries in (("configuration.specific", specific), ("metadata.config_types", config_types)):
+        unknown = sorted(k for k in entries if k not in nodes)
+        if unknown:
+            raise ConfigError(
+                f"{section} in {config_path} has {unknown}, which are not nodes of the DAG; the DAG's nodes are "
+                f"{list(nodes)}: rename the entries to the DAG node names (or remove them)"
+            )
     result: dict[str, tuple[StepInfo, BasePipelineConfig]] = {}
     used_shared: set[str] = set()
     for node in nodes:
@@ -78,6 +98,12 @@ def _read(config_path: str | Path) -> dict[str, Any]:
     if not ok:
         raise ConfigError(f"{config_path} is not a Cursus config file; the layout is {LAYOUT_HINT}")
     return data
+
+
+def _json_type(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _strip_meta(value: Any) -> Any:

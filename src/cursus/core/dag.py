@@ -95,6 +95,3 @@ class PipelineDAG:
         except (OSError, json.JSONDecodeError) as err:
             raise DAGError(f"cannot read DAG file {path}: {err}") from None
         return cls.from_dict(data)
-
-    def to_dict(self) -> dict:
-        return {"nodes": list(self.nodes), "edges": [list(e) for e in self.edges]}

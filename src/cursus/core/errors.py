@@ -36,15 +36,27 @@ class AlignmentError(CursusError):
     """Contract, specification and script disagree about logical names or env vars."""
 
 
-def describe_validation_error(err: ValidationError, where: str) -> str:
-    """One line per pydantic error: ``where.field: message (got value)``."""
+def validation_error_lines(err: ValidationError, unknown: str = "key") -> list[tuple[str, str]]:
+    """``(dotted location, message)`` per pydantic error; the message carries the bad value and the fix.
+
+    The one formatting of pydantic errors. TODO(lead): move verbatim into
+    ``cursus.core.base.hyperparameters_base`` (which must stay pydantic-only for the container),
+    make ``ModelHyperparameters.parse`` use it, and import it here instead of defining it.
+    """
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown field; remove it or fix its spelling"
+            msg = f"unknown {unknown} (value {json.dumps(e['input'], default=str)[:80]}); remove it or fix its spelling"
         elif e["type"] != "value_error" and "input" in e:
             msg = f"{msg} (got {json.dumps(e['input'], default=str)[:80]})"
-        lines.append(f"  - {where}.{loc}: {msg}" if loc else f"  - {where}: {msg}")
-    return "\n".join(lines)
+        lines.append((loc, msg))
+    return lines
+
+
+def describe_validation_error(err: ValidationError, where: str) -> str:
+    """One line per pydantic error: ``where.field: message (got value)``."""
+    return "\n".join(
+        f"  - {where}.{loc}: {msg}" if loc else f"  - {where}: {msg}" for loc, msg in validation_error_lines(err, "field")
+    )

@@ -15,9 +15,13 @@ from typing import Any
 
 import cursus
 
-# The part of cursus the containers import. Each module here imports pydantic at most.
-CONTAINER_SAFE_PACKAGES = ("core/base", "steps/contracts", "steps/hyperparams")
-CONTAINER_SAFE_INITS = ("__init__.py", "core/__init__.py", "steps/__init__.py")
+# The part of cursus the containers import (contracts for paths, hyperparameters to validate).
+# Each module here imports pydantic at most; nothing else of cursus goes into a job.
+CONTAINER_SAFE_PACKAGES = ("steps/contracts", "steps/hyperparams")
+CONTAINER_SAFE_FILES = (
+    "__init__.py", "core/__init__.py", "steps/__init__.py",
+    "core/base/__init__.py", "core/base/contract_base.py", "core/base/hyperparameters_base.py",
+)
 
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
 
@@ -56,8 +60,9 @@ def stage_code_dir(
     package_root = Path(cursus.__file__).resolve().parent
     for sub in CONTAINER_SAFE_PACKAGES:
         shutil.copytree(package_root / sub, dest / "cursus" / sub, ignore=_IGNORE)
-    for init in CONTAINER_SAFE_INITS:
-        shutil.copyfile(package_root / init, dest / "cursus" / init)
+    for name in CONTAINER_SAFE_FILES:
+        (dest / "cursus" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package_root / name, dest / "cursus" / name)
     if hyperparameters is not None:
         target = dest / hyperparameters_file
         target.parent.mkdir(parents=True, exist_ok=True)

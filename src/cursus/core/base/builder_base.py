@@ -4,8 +4,8 @@ A builder turns (config, specification, resolved inputs) into one SageMaker pipe
 checks the inputs against the specification, follows output property paths for downstream steps,
 publishes the step's staged container code and formats the enterprise settings (VPC, KMS, tags) the
 same way for training and processing jobs. Job-specific bases (``cursus.core.training_builder``,
-``cursus.core.processing_builder``) add the estimator or processor. No ``sagemaker`` import here: the
-module is also staged into the container with the rest of ``cursus.core.base``.
+``cursus.core.processing_builder``) add the estimator or processor and import ``sagemaker``; this
+base does not, so the registry and the specs can refer to it cheaply.
 """
 
 from __future__ import annotations

@@ -121,12 +121,6 @@ class StepSpecification(BaseModel):
                 raise ValueError(f"{where}: {kind} {dupes} declared more than once; names must be unique.")
         return self
 
-    def dependency(self, logical_name: str) -> DependencySpec:
-        for dep in self.dependencies:
-            if dep.logical_name == logical_name:
-                return dep
-        raise KeyError(logical_name)
-
     def output(self, name: str) -> OutputSpec:
         """The output called ``name`` (logical name or alias)."""
         for out in self.outputs:

@@ -139,11 +139,12 @@ class LightGBMMtModelHyperparameters(ModelHyperparameters):
             )
         if self.bagging_freq > 0 and self.bagging_fraction == 1.0:
             raise ValueError("bagging_freq > 0 with bagging_fraction=1.0 samples every row; set bagging_fraction < 1 or bagging_freq=0.")
+        if self.bagging_fraction < 1.0 and self.bagging_freq == 0:
+            raise ValueError(
+                f"bagging_fraction={self.bagging_fraction} has no effect with bagging_freq=0; set bagging_freq >= 1 "
+                "(resample every that many rounds) or bagging_fraction=1.0."
+            )
         return self
-
-    @property
-    def enable_kd(self) -> bool:
-        return self.loss_type == "adaptive_kd"
 
     @property
     def effective_weight_lr(self) -> float:

@@ -31,10 +31,10 @@ def test_steps_lists_the_registry_without_importing_sagemaker():
 
 
 def test_registry_and_hyperparameters_import_light():
-    code = ("import sys, time; t = time.time(); import cursus.registry, cursus.steps.hyperparams, cursus.steps.specs, "
-            "cursus.api; print(round(time.time() - t, 2), 'sagemaker' in sys.modules)")
-    seconds, loaded = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, timeout=60).stdout.split()
-    assert loaded == "False" and float(seconds) < 2
+    code = ("import sys; import cursus.registry, cursus.steps.hyperparams, cursus.steps.specs, cursus.api; "
+            "print('sagemaker' in sys.modules)")
+    loaded = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, timeout=60).stdout.strip()
+    assert loaded == "False"
 
 
 def test_shipped_example_compiles_offline_to_training_then_eval(tmp_path):

@@ -115,6 +115,8 @@ def test_downstream_step_gets_the_model_artifacts_property_reference(session, tm
     from fake_steps import CONSUMER_INFO
 
     config = example_config()
+    for sections in (config["configuration"]["specific"], config["metadata"]["config_types"]):
+        del sections[EVAL_NODE]  # not a node of this DAG
     config["configuration"]["specific"]["Consumer"] = {}
     config["metadata"]["config_types"]["Consumer"] = "ModelConsumerConfig"
     dag = PipelineDAG([TRAINING_NODE, "Consumer"], [(TRAINING_NODE, "Consumer")])

@@ -7,9 +7,9 @@ container also imports; the CLI catches both.)
 
 from __future__ import annotations
 
-import json
-
 from pydantic import ValidationError
+
+from cursus.core.base.hyperparameters_base import validation_error_lines
 
 
 class CursusError(ValueError):
@@ -34,25 +34,6 @@ class DependencyResolutionError(CursusError):
 
 class AlignmentError(CursusError):
     """Contract, specification and script disagree about logical names or env vars."""
-
-
-def validation_error_lines(err: ValidationError, unknown: str = "key") -> list[tuple[str, str]]:
-    """``(dotted location, message)`` per pydantic error; the message carries the bad value and the fix.
-
-    The one formatting of pydantic errors. TODO(lead): move verbatim into
-    ``cursus.core.base.hyperparameters_base`` (which must stay pydantic-only for the container),
-    make ``ModelHyperparameters.parse`` use it, and import it here instead of defining it.
-    """
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown {unknown} (value {json.dumps(e['input'], default=str)[:80]}); remove it or fix its spelling"
-        elif e["type"] != "value_error" and "input" in e:
-            msg = f"{msg} (got {json.dumps(e['input'], default=str)[:80]})"
-        lines.append((loc, msg))
-    return lines
 
 
 def describe_validation_error(err: ValidationError, where: str) -> str:

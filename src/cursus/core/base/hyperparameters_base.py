@@ -12,6 +12,23 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
+def validation_error_lines(err: ValidationError, unknown: str = "key") -> list[tuple[str, str]]:
+    """``(dotted location, message)`` per pydantic error; the message carries the bad value and the fix.
+
+    The one formatting of pydantic errors, for hyperparameters here and for configs on the SDK side.
+    """
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown {unknown} (value {json.dumps(e['input'], default=str)[:80]}); remove it or fix its spelling"
+        elif e["type"] != "value_error" and "input" in e:
+            msg = f"{msg} (got {json.dumps(e['input'], default=str)[:80]})"
+        lines.append((loc, msg))
+    return lines
+
+
 class HyperparameterError(ValueError):
     """Hyperparameters that cannot be used; the message names each field, value and fix."""
 
@@ -81,15 +98,7 @@ class ModelHyperparameters(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            lines = []
-            for e in err.errors():
-                loc = ".".join(str(p) for p in e["loc"]) or "(model)"
-                msg = e["msg"].removeprefix("Value error, ")
-                if e["type"] == "extra_forbidden":
-                    msg = f"unknown key (value {json.dumps(e['input'], default=str)[:80]}); remove it or fix its spelling"
-                elif e["type"] != "value_error" and "input" in e:
-                    msg = f"{msg} (got {json.dumps(e['input'], default=str)[:80]})"
-                lines.append(f"  - {loc}: {msg}" if loc != "(model)" else f"  - {msg}")
+            lines = [f"  - {loc}: {msg}" if loc else f"  - {msg}" for loc, msg in validation_error_lines(err)]
             raise HyperparameterError(f"Invalid {source} for {cls.__name__}:\n" + "\n".join(lines)) from None
 
     def to_json_dict(self) -> dict[str, Any]:

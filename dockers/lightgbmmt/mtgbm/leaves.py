@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from typing import Callable, Sequence
 
 import lightgbm as lgb
 import numpy as np
@@ -79,7 +80,12 @@ def tree_leaf_values(booster: lgb.Booster, tree_index: int) -> np.ndarray:
     return values
 
 
-def leaf_assignment(delta: np.ndarray, leaf_values: np.ndarray, score_scale: float) -> np.ndarray | None:
+def leaf_assignment(
+    delta: np.ndarray,
+    leaf_values: np.ndarray,
+    score_scale: float,
+    for_rows: Callable[[Callable[[slice], None]], None] | None = None,
+) -> np.ndarray | None:
     """Leaf index of each row from its score change ``delta``, or None when the match is not exact.
 
     ``score_scale`` bounds |score| so the tolerance covers double rounding of (s + v) - s. Requires
@@ -89,6 +95,7 @@ def leaf_assignment(delta: np.ndarray, leaf_values: np.ndarray, score_scale: flo
     Lookup is a bucket table rather than ``np.searchsorted`` (a binary search per row, ~30 ns each,
     was 6 ms per round at 200k rows): buckets of width gap/3 hold at most one leaf value, and each
     value also claims its two neighbour buckets, so a change within tolerance of it always lands on it.
+    ``for_rows`` runs the per-row lookup on row blocks (possibly concurrently); default: one block.
     """
     num_leaves = leaf_values.shape[0]
     if num_leaves == 1:
@@ -109,11 +116,17 @@ def leaf_assignment(delta: np.ndarray, leaf_values: np.ndarray, score_scale: flo
     home = ((leaf_values - lo) / width).astype(np.int64) + 1
     for shift in (-1, 1, 0):  # neighbours first, so each value's own bucket wins
         table[home + shift] = np.arange(num_leaves, dtype=np.int32)
-    pos = (delta - lo) * (1.0 / width)
-    np.clip(pos, -1.0, size - 2.0, out=pos)
-    leaf = table[pos.astype(np.int64) + 1]
-    residual = np.abs(delta - leaf_values[leaf])
-    if not float(residual.max()) <= tol:  # also False for NaN
+    leaf = np.empty(delta.shape[0], dtype=np.int32)
+    worst: list[float] = []
+
+    def match(rows: slice) -> None:
+        pos = (delta[rows] - lo) * (1.0 / width)
+        np.clip(pos, -1.0, size - 2.0, out=pos)
+        np.take(table, pos.astype(np.int64) + 1, out=leaf[rows])
+        worst.append(float(np.abs(delta[rows] - leaf_values[leaf[rows]]).max()))
+
+    (for_rows or (lambda step: step(slice(0, delta.shape[0]))))(match)
+    if not all(w <= tol for w in worst):  # also False for NaN
         return None
     return leaf
 
@@ -125,20 +138,23 @@ def predict_leaf(booster: lgb.Booster, X: np.ndarray, tree_index: int) -> np.nda
 
 
 class LeafSums:
-    """Per-leaf, per-task sums of raw g and h: one sparse one-hot (L×N) times [g | h] (N×2K) product.
+    """Per-leaf, per-task sums of raw g and h: a sparse one-hot (L×N) times g and times h (N×K each).
 
-    One pass over the rows for all 2K columns, accumulated in float64; ``row_weight`` (1 in the
-    bag, 0 out of it) keeps out-of-bag rows out of the sums.
+    Returns [Σg | Σh] (L×2K), accumulated in float64; ``row_weight`` (1 in the bag, 0 out of it)
+    keeps out-of-bag rows out of the sums. Each output column is accumulated row by row on its own,
+    so the sums do not depend on which columns share a product.
     """
 
     def __init__(self, num_rows: int) -> None:
         self._indptr = np.arange(num_rows + 1, dtype=np.int32)
         self._ones = np.ones(num_rows, dtype=np.float64)
 
-    def __call__(self, leaf: np.ndarray, num_leaves: int, gh: np.ndarray, row_weight: np.ndarray | None = None) -> np.ndarray:
+    def __call__(
+        self, leaf: np.ndarray, num_leaves: int, parts: Sequence[np.ndarray], row_weight: np.ndarray | None = None
+    ) -> np.ndarray:
         data = self._ones if row_weight is None else row_weight
         one_hot = sp.csc_matrix((data, leaf, self._indptr), shape=(num_leaves, leaf.shape[0]))
-        return np.asarray(one_hot @ gh, dtype=np.float64)
+        return np.hstack([np.asarray(one_hot @ part, dtype=np.float64) for part in parts])
 
 
 def leaf_values_from_sums(

@@ -24,6 +24,7 @@ test: $(STAMP)
 $(IMGSTAMP): tests/sklearn-1.4-2-image.txt dockers/lightgbmmt/requirements.txt
 	@test -n "$(PY310)" || { echo "test-image needs a Python 3.10 interpreter (set PY310=/path/to/python3.10)"; exit 1; }
 	$(PY310) -m venv $(IMGENV)
+	$(IMGENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(IMGENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/sklearn-1.4-2-image.txt \
 		-r dockers/lightgbmmt/requirements.txt pytest sagemaker-training
 	touch $(IMGSTAMP)

@@ -25,11 +25,10 @@ sys.path.insert(0, str(CODE_DIR))  # `python -I` and the toolkit's runner do not
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cursus.core.base.contract_base import TrainingScriptContract  # noqa: E402
-from cursus.steps.contracts.lightgbmmt_training_contract import LIGHTGBMMT_TRAINING_CONTRACT  # noqa: E402
+from cursus.steps.contracts.lightgbmmt_training_contract import DATA_CHANNELS, LIGHTGBMMT_TRAINING_CONTRACT  # noqa: E402
 from mtgbm.entrypoint import container_path, run_entry_point  # noqa: E402
 from mtgbm.errors import MTGBMInputError  # noqa: E402
 
-TRAINING_CHANNELS = ("train", "val", "test")
 log = logging.getLogger("lightgbmmt_training")
 
 
@@ -58,7 +57,7 @@ def resolve_paths(contract: TrainingScriptContract, env: Mapping[str, str]):
     root = inputs["input_path"]
     config_dir = env.get("SM_INPUT_CONFIG_DIR")
     return JobPaths(
-        channels={c: channel_path(f"{root}/{c}", root, env) for c in TRAINING_CHANNELS},
+        channels={c: channel_path(f"{root}/{c}", root, env) for c in DATA_CHANNELS},
         model_artifacts_input=channel_path(inputs["model_artifacts_input"], root, env),
         config_hyperparameters=channel_path(inputs["hyperparameters_s3_uri"], root, env),
         sagemaker_hyperparameters=(

@@ -18,7 +18,6 @@ from mtgbm.errors import MTGBMInputError
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("train", "val", "test")
 _COMPRESSIONS = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}
 

@@ -20,10 +20,11 @@ import lightgbm
 import numpy as np
 import pandas as pd
 
+from cursus.steps.contracts.lightgbmmt_training_contract import DATA_CHANNELS
 from cursus.steps.hyperparams.hyperparameters_lightgbmmt import LightGBMMtModelHyperparameters
 from mtgbm import evaluation, plots
 from mtgbm.booster import MultiTaskBooster, train
-from mtgbm.data import CHANNELS, check_both_classes, check_columns, label_matrix, read_channel
+from mtgbm.data import check_both_classes, check_columns, label_matrix, read_channel
 from mtgbm.entrypoint import commit_outputs
 from mtgbm.errors import MTGBMInputError
 from mtgbm.preprocessing import Precomputed, Preprocessor, check_precomputed_state, load_precomputed, select_features
@@ -154,7 +155,7 @@ def prepare_data(hp: LightGBMMtModelHyperparameters, paths: JobPaths, switches: 
     )
     numeric, categorical = select_features(hp.tab_field_list, hp.cat_field_list, pre.selected_features)
     tasks = hp.task_label_names
-    frames = {c: read_channel(paths.channels[c], c) for c in CHANNELS}
+    frames = {c: read_channel(paths.channels[c], c) for c in DATA_CHANNELS}
     roles = {"id_name": [hp.id_name], "task_label_names": tasks, "tab_field_list": numeric, "cat_field_list": categorical}
     Y = {}
     for channel, df in frames.items():

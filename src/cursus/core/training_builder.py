@@ -35,7 +35,7 @@ class TrainingStepBuilderBase(StepBuilderBase):
     config_class: ClassVar[type[TrainingStepConfigBase]] = TrainingStepConfigBase
     config: TrainingStepConfigBase
     # An input whose contract path is the data root itself arrives as one channel per split.
-    data_splits: ClassVar[tuple[str, ...]] = ("train", "val", "test")
+    data_splits: ClassVar[tuple[str, ...]]
 
     @abstractmethod
     def embedded_hyperparameters(self) -> dict[str, Any]:

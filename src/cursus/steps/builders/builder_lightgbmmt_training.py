@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from cursus.core.errors import ConfigError
 from cursus.core.training_builder import TrainingStepBuilderBase
 from cursus.steps.configs.lightgbmmt_training_config import LightGBMMTTrainingConfig
-from cursus.steps.contracts.lightgbmmt_training_contract import metric_definitions
+from cursus.steps.contracts.lightgbmmt_training_contract import DATA_CHANNELS, metric_definitions
 
 # Config switch -> env var of the contract, each meaningful only with pre-computed artifacts wired in.
 PRECOMPUTED_SWITCHES = {
@@ -22,6 +22,7 @@ class LightGBMMTTrainingStepBuilder(TrainingStepBuilderBase):
 
     config_class: ClassVar[type[LightGBMMTTrainingConfig]] = LightGBMMTTrainingConfig
     container_name: ClassVar[str] = LightGBMMTTrainingConfig.container_name
+    data_splits: ClassVar[tuple[str, ...]] = DATA_CHANNELS
     config: LightGBMMTTrainingConfig
 
     def embedded_hyperparameters(self) -> dict[str, Any]:

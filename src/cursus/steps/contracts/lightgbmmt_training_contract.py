@@ -2,6 +2,9 @@
 
 from cursus.core.base.contract_base import TrainingScriptContract
 
+# input_path arrives as one SageMaker channel per split, each a folder below /opt/ml/input/data.
+DATA_CHANNELS = ("train", "val", "test")
+
 LIGHTGBMMT_TRAINING_CONTRACT = TrainingScriptContract(
     entry_point="lightgbmmt_training.py",
     expected_input_paths={

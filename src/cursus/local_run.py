@@ -24,20 +24,19 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import tarfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cursus.core.base.contract_base import ProcessingScriptContract, ScriptContract, TrainingScriptContract
+from cursus.core.base.contract_base import ProcessingScriptContract, ScriptContract, TrainingScriptContract, reroot
 from cursus.core.base.hyperparameters_base import ModelHyperparameters
 from cursus.core.base.specification_base import DependencyType
 from cursus.core.errors import UnknownStepError
 from cursus.core.staging import stage_code_dir
 from cursus.registry import STEP_REGISTRY, get_step_info
 
-CONTAINER_ROOT = "/opt/ml"
 HOST = "algo-1"
 MODEL_ARCHIVE = "model.tar.gz"
 LOCAL_STEP_TYPES = ("Training", "Processing")
@@ -115,7 +114,7 @@ def toolkit_cmd_args(hps: dict[str, str]) -> list[str]:
 
 def container_dir(base: Path, contract_path: str) -> Path:
     """``/opt/ml/...`` from the contract, re-rooted under ``base``."""
-    return base / contract_path[len(CONTAINER_ROOT):].lstrip("/")
+    return reroot(contract_path, base)
 
 
 @dataclass

@@ -17,11 +17,11 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from cursus.core.base.contract_base import CONTAINER_ROOT, reroot
 from cursus.core.base.hyperparameters_base import HyperparameterError
 from mtgbm.errors import MTGBMInputError
 
 BASE_DIR_ENV = "SAGEMAKER_BASE_DIR"
-CONTAINER_ROOT = "/opt/ml"
 # Errors whose message already names what is wrong and the fix: shown as they are, without a traceback.
 INPUT_ERRORS = (MTGBMInputError, HyperparameterError)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -31,7 +31,7 @@ def container_path(path: str, env: Mapping[str, str]) -> Path:
     """A contract path, re-rooted under ``$SAGEMAKER_BASE_DIR`` when that is set."""
     base = env.get(BASE_DIR_ENV)
     if base and (path == CONTAINER_ROOT or path.startswith(CONTAINER_ROOT + "/")):
-        return Path(base) / path[len(CONTAINER_ROOT):].lstrip("/")
+        return reroot(path, base)
     return Path(path)
 
 

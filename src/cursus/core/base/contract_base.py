@@ -7,11 +7,22 @@ variable it reads. The step specification must use the same logical names (check
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CONTAINER_ROOT = "/opt/ml"
 
 TRAINING_INPUT_ROOTS = ("/opt/ml/input/data", "/opt/ml/input/config", "/opt/ml/code")
 TRAINING_OUTPUT_ROOTS = ("/opt/ml/model", "/opt/ml/output/data", "/opt/ml/checkpoints")
 PROCESSING_ROOT = "/opt/ml/processing"
+
+
+def reroot(contract_path: str, base: str | Path) -> Path:
+    """A contract's ``/opt/ml/...`` path below ``base`` instead (local runs lay out ``base`` like /opt/ml)."""
+    if contract_path != CONTAINER_ROOT and not contract_path.startswith(CONTAINER_ROOT + "/"):
+        raise ValueError(f"{contract_path} is not under {CONTAINER_ROOT}; contract paths are container paths.")
+    return Path(base) / contract_path[len(CONTAINER_ROOT):].lstrip("/")
 
 
 class ScriptContract(BaseModel):

@@ -201,12 +201,12 @@ def write_evaluation(hp: LightGBMMtModelHyperparameters, data: Prepared, booster
 
 def booster_history(booster: MultiTaskBooster) -> dict[str, Any]:
     """Rounds, validation AUC and weights (rounds x tasks arrays) from the booster's per-round history."""
-    data = booster.state.to_dict()
-    k = len(data["task_names"])
+    state = booster.state
+    k = len(state.task_names)
     return {
-        "iterations": list(data["iterations"]),
-        "val_auc": np.array([a if a is not None else [np.nan] * k for a in data["val_auc"]], dtype=np.float64).reshape(-1, k),
-        "weights": np.array(data["weights"], dtype=np.float64).reshape(-1, k),
+        "iterations": list(state.iterations),
+        "val_auc": np.array([a if a is not None else [np.nan] * k for a in state.val_auc], dtype=np.float64).reshape(-1, k),
+        "weights": np.array(state.weights, dtype=np.float64).reshape(-1, k),
     }
 
 
